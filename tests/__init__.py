@@ -1,0 +1,1 @@
+"""The test suite of prospector-scheduler: ``python3 -m tests`` runs it (see README)."""
