@@ -11,16 +11,13 @@ line is echoed only when it provably holds no password or hash.
 
 This module is not the YAML parser (``miniyaml``) and does no hashing
 (``passwords``); it only reads bytes, which is why ``read`` is the one place
-with I/O.
+with I/O. Its heavier imports (hashlib, json, difflib) wait until they are
+needed, since ``add_format_argument`` runs for ``--help`` too.
 """
 
-import difflib
-import hashlib
 import itertools
-import json
 import os
 import re
-import shlex
 import stat
 import typing
 
@@ -111,6 +108,8 @@ def read(path, stdin=None, format=None, warn=None):
     ``DataError`` when its content is invalid; calls ``warn(message)`` once
     when group or others may read the file.
     """
+    import hashlib
+
     if path == "-":
         source = "<stdin>"
         data = _read_stdin(stdin)
@@ -146,6 +145,8 @@ def _read_path(path, warn):
     except OSError as error:
         raise NoInputError("cannot read the users file: %s" % _reason(error), path=path)
     if warn is not None and os.name == "posix" and stat.S_ISREG(mode) and mode & 0o044:
+        import shlex
+
         warn("%s can be read by group or others; it may hold passwords: run chmod 600 %s"
              % (path, shlex.quote(path)))
     return data
@@ -170,19 +171,15 @@ def parse(data, source, format=None):
     if format is None:
         format = "json" if text.lstrip(JSON_SPACE)[:1] in ("{", "[") else "yaml"
         detected = True
-    root = None
     if format == "json":
-        top = _load_json(text, source, detected)
-    elif format == "yaml":
-        top, root = _load_yaml(text, source)
-    else:
-        raise ValueError("unknown users-file format: %r" % (format,))
-    found = []
-    entries = _check_top(top, found)
-    if found:
-        secret_lines = _secret_lines(root, text) if format == "yaml" else None
-        raise ErrorList(_sort(found, source, text, secret_lines))
-    return entries
+        found = []
+        entries = _check_top(_load_json(text, source, detected), found)
+        if found:
+            raise ErrorList(_sort(found, source, text, None))
+        return entries
+    if format == "yaml":
+        return _load_yaml(text, source)
+    raise ValueError("unknown users-file format: %r" % (format,))
 
 
 def _decode(data, source):
@@ -221,12 +218,16 @@ class _JSONNumber(str):
 
 
 def _load_json(text, source, detected):
+    import json
+
     try:
         data = json.loads(text, object_pairs_hook=_JSONObject, parse_int=_JSONNumber,
                           parse_float=_JSONNumber, parse_constant=_JSONNumber)
     except json.JSONDecodeError as error:
-        # Keep the decoder's reason only: some versions quote the input after ": ".
-        message = "invalid JSON: %s" % re.sub(r": .*", "", error.msg, flags=re.S)
+        # Keep the decoder's reason only: some versions quote the input after
+        # ": ", and the place is given apart ("Unterminated string starting at").
+        reason = re.sub(r"( starting)? at\Z", "", re.sub(r": .*", "", error.msg, flags=re.S))
+        message = "invalid JSON: %s" % reason
         if detected:
             message += " (read as JSON because the content starts with %s; use --input-format yaml " \
                        "to read it as YAML)" % text.lstrip(JSON_SPACE)[0]
@@ -270,41 +271,49 @@ def _load_yaml(text, source):
         # No excerpt: without a parse there is no telling whether the line
         # is inside a password.
         raise ErrorList([DataError(error.message, path=source, line=error.line, column=error.column)])
-    if root is None:
-        return None, None
-    return _from_yaml(root, miniyaml, 0, itertools.count()), root
+    return _yaml_entries(root, text, source, (miniyaml.Scalar, miniyaml.Mapping, miniyaml.Sequence))
 
 
-def _from_yaml(node, miniyaml, depth, counter):
-    if isinstance(node, miniyaml.Scalar):
+def _yaml_entries(root, text, source, node_types):
+    """Validate a parsed YAML document (``node_types``: its Scalar, Mapping and Sequence classes)."""
+    top = None if root is None else _from_yaml(root, node_types, 0, itertools.count())
+    found = []
+    entries = _check_top(top, found)
+    if found:
+        raise ErrorList(_sort(found, source, text, _secret_lines(root, text, node_types)))
+    return entries
+
+
+def _from_yaml(node, node_types, depth, counter):
+    scalar, mapping, sequence = node_types
+    if isinstance(node, scalar):
         return _Node("scalar", node.text, node.style, [], node.line, node.column, next(counter))
-    if isinstance(node, miniyaml.Mapping):
+    if isinstance(node, mapping):
         view = _Node("mapping", None, "yaml", [], node.line, node.column, next(counter))
         if depth < SCHEMA_DEPTH:
             for key, value in node.items:
-                view.items.append((_from_yaml(key, miniyaml, depth + 1, counter),
-                                   _from_yaml(value, miniyaml, depth + 1, counter)))
+                view.items.append((_from_yaml(key, node_types, depth + 1, counter),
+                                   _from_yaml(value, node_types, depth + 1, counter)))
         return view
-    if isinstance(node, miniyaml.Sequence):
+    if isinstance(node, sequence):
         view = _Node("sequence", None, "yaml", [], node.line, node.column, next(counter))
         if depth < SCHEMA_DEPTH:
             for item in node.items:
-                view.items.append(_from_yaml(item, miniyaml, depth + 1, counter))
+                view.items.append(_from_yaml(item, node_types, depth + 1, counter))
         return view
     raise TypeError("not a miniyaml node: %r" % (type(node),))
 
 
-def _secret_lines(root, text):
+def _secret_lines(root, text, node_types):
     """The lines an excerpt must not show: wherever a secret value may lie.
 
-    A value is secret under ``password``/``password_hash``, or under an unknown
-    key that may be a misspelling of one. A secret starting on line L may run
+    A value is secret under ``password``/``password_hash``, under an unknown
+    key that may be a misspelling of one, or as a scalar in a sequence. A secret starting on line L may run
     on to the line where the next node starts (a multi-line scalar), and share
     that line when something other than block indicators precedes that node.
     The walk covers the whole tree, deeper than the schema looks.
     """
-    from prospector_scheduler import miniyaml
-
+    _scalar, mapping, sequence = node_types
     if root is None:
         return set()
     starts = []
@@ -312,14 +321,16 @@ def _secret_lines(root, text):
     while stack:
         node, secret = stack.pop()
         starts.append((node.line or 0, node.column or 0, secret))
-        if isinstance(node, miniyaml.Mapping):
+        if isinstance(node, mapping):
             pending = []
             for key, value in node.items:
                 pending.append((key, secret))
                 pending.append((value, secret or _may_be_secret(key.text)))
             stack.extend(reversed(pending))
-        elif isinstance(node, miniyaml.Sequence):
-            stack.extend(reversed([(item, secret) for item in node.items]))
+        elif isinstance(node, sequence):
+            # Where a list holds a scalar, it may be anything: a password too.
+            stack.extend(reversed([(item, secret or not isinstance(item, (mapping, sequence)))
+                                   for item in node.items]))
     starts.sort()
     lines = LINE_BREAK.split(text)
     secret_lines = set()
@@ -345,6 +356,8 @@ def _may_be_secret(key):
         return True
     if key in ENTRY_KEYS or key in TOP_KEYS:
         return False
+    import difflib
+
     close = difflib.get_close_matches(key, ENTRY_KEYS + TOP_KEYS, n=3)
     return not close or any(match in SECRET_KEYS for match in close)
 
@@ -478,6 +491,8 @@ def _unique_items(mapping, prefix, found):
 
 
 def _unknown_key(prefix, key, known):
+    import difflib
+
     close = difflib.get_close_matches(key.text, known, n=1)
     hint = ('did you mean "%s"?' % close[0]) if close else (
         "expected one of: %s" % ", ".join(known) if len(known) > 1 else 'expected only "%s"' % known[0])
