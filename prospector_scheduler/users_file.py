@@ -41,6 +41,9 @@ PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}\Z")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 JSON_SPACE = " \t\r\n"
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+# C0, DEL, C1 and the Unicode line and paragraph separators.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 # How deep the schema looks; deeper values are only ever reported by kind.
 SCHEMA_DEPTH = 4
@@ -566,7 +569,7 @@ def _check_username(username, node, where, found):
         found.append((node, "%s: empty; a username is required" % where))
     elif username != username.strip():
         found.append((node, "%s: %s begins or ends with white space" % (where, _quote(username))))
-    elif any(_is_control(char) for char in username):
+    elif CONTROL.search(username):
         found.append((node, "%s: %s contains a control character" % (where, _quote(username))))
     else:
         return True
@@ -586,7 +589,7 @@ def _check_hash(password_hash, node, where, found):
 
 def _email_problem(email):
     """Why ``email`` does not look like an address, or "" when it does."""
-    if any(char.isspace() or _is_control(char) for char in email):
+    if SPACE_OR_CONTROL.search(email):
         return "it contains white space or a control character"
     if email.count("@") != 1:
         return "it needs exactly one @"
@@ -597,11 +600,6 @@ def _email_problem(email):
     if len(labels) < 2 or not all(labels):
         return "the domain after the @ needs a dot between non-empty names"
     return ""
-
-
-def _is_control(char):
-    code = ord(char)
-    return code < 0x20 or 0x7f <= code < 0xa0 or code in (0x2028, 0x2029)
 
 
 def _quote(text):
