@@ -12,7 +12,7 @@ line is echoed only when it provably holds no password or hash.
 This module is not the YAML parser (``miniyaml``) and does no hashing
 (``passwords``); it only reads bytes, which is why ``read`` is the one place
 with I/O. Its heavier imports (hashlib, json, difflib) wait until they are
-needed, since ``add_format_argument`` runs for ``--help`` too.
+needed. The command-line option that picks the format is in ``arguments``.
 """
 
 import itertools
@@ -23,7 +23,7 @@ import typing
 
 from prospector_scheduler.errors import DataError, ErrorList, NoInputError
 
-__all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse", "add_format_argument"]
+__all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse"]
 
 FORMATS = ("yaml", "json")
 EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
@@ -94,14 +94,6 @@ class _Given(typing.NamedTuple):
 
     value: typing.Any
     node: _Node
-
-
-def add_format_argument(parser):
-    """Add ``--input-format yaml|json`` to an argparse parser (dest ``input_format``)."""
-    parser.add_argument(
-        "--input-format", choices=FORMATS, default=None, metavar="{yaml,json}",
-        help="read the users file as this format (default: from the extension "
-             ".yaml, .yml or .json, else JSON when the content starts with { or [, else YAML)")
 
 
 def read(path, stdin=None, format=None, warn=None):

@@ -505,13 +505,6 @@ class FormatTest(unittest.TestCase):
             self.skipTest("prospector_scheduler.miniyaml is not merged yet")
         self.assertEqual(users_file.parse(b"# users\nusers: []\n", "<stdin>"), [])
 
-    def test_add_format_argument(self):
-        parser = argparse.ArgumentParser()
-        users_file.add_format_argument(parser)
-        self.assertIsNone(parser.parse_args([]).input_format)
-        self.assertEqual(parser.parse_args(["--input-format", "yaml"]).input_format, "yaml")
-        self.assertEqual(parser.parse_args(["--input-format", "json"]).input_format, "json")
-
 
 class BytesStream(object):
     """A text stream over bytes, like sys.stdin, with the bytes in ``buffer``."""
