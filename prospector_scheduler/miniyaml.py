@@ -28,18 +28,23 @@ MAX_INT_DIGITS = 4000
 # Characters YAML allows in a stream (c-printable, less the byte-order mark).
 _INVALID_CHARACTER = re.compile(
     r"[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_INVALID_TABLE = dict.fromkeys(
+    [code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
+    + [0x7F] + [code for code in range(0x80, 0xA0) if code != 0x85]
+    + list(range(0xD800, 0xE000)) + [0xFEFF, 0xFFFE, 0xFFFF])
 # The longest run of plain-scalar text on one line (trailing blanks excluded).
 _PLAIN_BLOCK = re.compile(r"(?:[^ \t#:]+|:(?=[^ \t])|#|[ \t]+(?=[^ \t#:]|:[^ \t]))*")
 _PLAIN_FLOW = re.compile(
     r"(?:[^ \t#:,\[\]{}]+|:(?=[^ \t,\[\]{}])|#|[ \t]+(?=[^ \t#:,\[\]{}]|:[^ \t,\[\]{}]))*")
 # A `key: value` line whose key and value are simple plain scalars: the hot path.
-_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):[ ]+([A-Za-z0-9_./+][^#:\t]*?)[ \t]*\Z")
+_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):[ ]+([A-Za-z0-9_./+][^#:\t]*?)[ \t]*\Z")
 _FLOW_INDICATORS = ",[]{}"
 _BLANK = " \t"
 
 _NULL_BOOL = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
               "true": True, "True": True, "TRUE": True,
               "false": False, "False": False, "FALSE": False}
+_NUMBER_START = frozenset("0123456789+-.")
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _OCTAL = re.compile(r"0o[0-7]+\Z")
 _HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+\Z")
@@ -109,12 +114,13 @@ def _split_lines(text):
     """The lines of ``text`` without line breaks (CR, LF and CRLF all end a line)."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _INVALID_CHARACTER.search(text)
-    if bad is not None:
-        offset = bad.start()
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # str.translate finds out quickly whether there is any invalid character at all.
+    if len(text.translate(_INVALID_TABLE)) != len(text):
+        offset = _INVALID_CHARACTER.search(text).start()
         line_start = text.rfind("\n", 0, offset) + 1
-        raise YAMLError("character U+%04X is not allowed in YAML" % ord(bad.group()),
+        raise YAMLError("character U+%04X is not allowed in YAML" % ord(text[offset]),
                         text.count("\n", 0, offset) + 1, offset - line_start + 1)
     return text.split("\n")
 
@@ -334,18 +340,18 @@ def _single(lines, index, column, required):
 
 
 def _quoted(lines, index, column, required):
-    """A quoted scalar node at (index, column), and the place right after it."""
+    """Read the quoted scalar at (index, column): its text, style and the place right after it."""
     if lines[index][column] == '"':
         text, end_index, end = _double(lines, index, column, required)
-        return Scalar(text, "double", index + 1, column + 1), end_index, end
+        return text, "double", end_index, end
     text, end_index, end = _single(lines, index, column, required)
-    return Scalar(text, "single", index + 1, column + 1), end_index, end
+    return text, "single", end_index, end
 
 
 def _block_scalar(lines, index, column, parent_indent):
     """Read a literal (|) or folded (>) scalar whose header is at (index, column).
 
-    Returns the node and the index of the first line after it.
+    Returns its text, its style and the index of the first line after it.
     """
     line = lines[index]
     style = "literal" if line[column] == "|" else "folded"
@@ -413,11 +419,10 @@ def _block_scalar(lines, index, column, parent_indent):
     last = len(entries) - 1
     while last >= 0 and entries[last] is None:
         last -= 1
-    node_line, node_column = index + 1, column + 1
     if last < 0:
         if chomping == "+":
             raise _error("a keep (+) block scalar with no content is not supported", index, column)
-        return Scalar("", style, node_line, node_column), following
+        return "", style, following
     if not last_has_break and chomping != "-":
         raise _error("a block scalar at the end of the input needs a final line break "
                      "(or the strip indicator, -)", index, column)
@@ -427,12 +432,12 @@ def _block_scalar(lines, index, column, parent_indent):
     else:
         text = _fold(body)
     if chomping == "-":
-        return Scalar(text, style, node_line, node_column), following
+        return text, style, following
     if chomping == "+":
         text += "\n" * (len(entries) - last)
     else:
         text += "\n"
-    return Scalar(text, style, node_line, node_column), following
+    return text, style, following
 
 
 def _fold(entries):
@@ -461,22 +466,46 @@ def _fold(entries):
 # ---------------------------------------------------------------- keys and typing
 
 
-def _check_key(key, seen):
-    """Refuse a key that is not a string, a merge key, or a duplicate."""
-    if key.style == "plain":
-        if key.text == "<<":
-            raise YAMLError(MERGE_KEYS, key.line, key.column)
-        if key.text == "":
-            raise YAMLError("empty keys are not supported", key.line, key.column)
-        value = _resolve(key)
+
+
+class _Document(NamedTuple):
+    """The lines being parsed, and whether to build nodes (parse) or plain data (loads)."""
+
+    lines: List[str]
+    nodes: bool
+
+
+def _scalar(doc, text, style, line, column):
+    if doc.nodes:
+        return Scalar(text, style, line, column)
+    return _resolve(text, line, column) if style == "plain" else text
+
+
+def _mapping(doc, pairs, line, column):
+    return Mapping(pairs, line, column) if doc.nodes else dict(pairs)
+
+
+def _sequence(doc, items, line, column):
+    return Sequence(items, line, column) if doc.nodes else items
+
+
+def _key(doc, text, style, line, column, seen):
+    """The key as parse or loads keeps it, once it is known to be a string not seen before."""
+    if style == "plain":
+        if text == "<<":
+            raise YAMLError(MERGE_KEYS, line, column)
+        if text == "":
+            raise YAMLError("empty keys are not supported", line, column)
+        value = _resolve(text, line, column)
         if not isinstance(value, str):
             raise YAMLError("non-string keys are not supported (%s is %s; quote it)"
-                            % (key.text, _TYPE_NAMES[type(value)]), key.line, key.column)
-    first = seen.get(key.text)
+                            % (text, _TYPE_NAMES[type(value)]), line, column)
+    first = seen.get(text)
     if first is not None:
-        raise YAMLError("duplicate key %s (first defined on line %d)" % (_show(key.text), first),
-                        key.line, key.column)
-    seen[key.text] = key.line
+        raise YAMLError("duplicate key %s (first defined on line %d)" % (_show(text), first),
+                        line, column)
+    seen[text] = line
+    return Scalar(text, style, line, column) if doc.nodes else text
 
 
 _TYPE_NAMES = {type(None): "null", bool: "a boolean", int: "an integer", float: "a float"}
@@ -486,17 +515,16 @@ def _show(text):
     return "'%s'" % text if text.isprintable() else repr(text)
 
 
-def _resolve(scalar):
-    """The core-schema value of a plain scalar."""
-    text = scalar.text
+def _resolve(text, line, column):
+    """The core-schema value of a plain scalar's text."""
     if text in _NULL_BOOL:
         return _NULL_BOOL[text]
-    if text[0] not in "0123456789+-.":
+    if text[0] not in _NUMBER_START:
         return text
     if _INT.match(text):
         if len(text) > MAX_INT_DIGITS:
             raise YAMLError("integers of more than %d digits are not supported" % MAX_INT_DIGITS,
-                            scalar.line, scalar.column)
+                            line, column)
         return int(text)
     if _OCTAL.match(text):
         return int(text[2:], 8)
@@ -537,34 +565,41 @@ def _flow_skip(lines, index, column, required, opening):
         column = spaces
 
 
-def _flow_node(lines, index, column, required, depth):
-    """A node inside a flow collection, and the place right after it."""
-    if depth > MAX_DEPTH:
-        raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
+def _flow_scalar(lines, index, column, required):
+    """Read the scalar at (index, column) in a flow collection: text, style, end index and column."""
     line = lines[index]
-    char = line[column]
-    if char == "[":
-        return _flow_sequence(lines, index, column, required, depth)
-    if char == "{":
-        return _flow_mapping(lines, index, column, required, depth)
-    if char == '"' or char == "'":
+    if line[column] == '"' or line[column] == "'":
         return _quoted(lines, index, column, required)
     _check_node_start(line, index, column, True)
     text, end_index, end = _plain(lines, index, column, required, True)
-    return Scalar(text, "plain", index + 1, column + 1), end_index, end
+    return text, "plain", end_index, end
 
 
-def _flow_sequence(lines, index, column, required, depth):
+def _flow_node(doc, index, column, required, depth):
+    """A node inside a flow collection, and the place right after it."""
+    if depth > MAX_DEPTH:
+        raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
+    char = doc.lines[index][column]
+    if char == "[":
+        return _flow_sequence(doc, index, column, required, depth)
+    if char == "{":
+        return _flow_mapping(doc, index, column, required, depth)
+    text, style, end_index, end = _flow_scalar(doc.lines, index, column, required)
+    return _scalar(doc, text, style, index + 1, column + 1), end_index, end
+
+
+def _flow_sequence(doc, index, column, required, depth):
+    lines = doc.lines
     opening = index, column
     items = []
     index, column = _flow_skip(lines, index, column + 1, required, opening)
     while True:
         char = lines[index][column]
         if char == "]":
-            return Sequence(items, opening[0] + 1, opening[1] + 1), index, column + 1
+            return _sequence(doc, items, opening[0] + 1, opening[1] + 1), index, column + 1
         if char == ",":
             raise _error("empty entry in a flow sequence", index, column)
-        node, index, column = _flow_node(lines, index, column, required, depth + 1)
+        node, index, column = _flow_node(doc, index, column, required, depth + 1)
         items.append(node)
         index, column = _flow_skip(lines, index, column, required, opening)
         char = lines[index][column]
@@ -577,40 +612,41 @@ def _flow_sequence(lines, index, column, required, depth):
             raise _error("expected ',' or ']' in a flow sequence", index, column)
 
 
-def _flow_mapping(lines, index, column, required, depth):
+def _flow_mapping(doc, index, column, required, depth):
+    lines = doc.lines
     opening = index, column
-    items = []
+    pairs = []
     seen = {}
     index, column = _flow_skip(lines, index, column + 1, required, opening)
     while True:
         line = lines[index]
         char = line[column]
         if char == "}":
-            return Mapping(items, opening[0] + 1, opening[1] + 1), index, column + 1
+            return _mapping(doc, pairs, opening[0] + 1, opening[1] + 1), index, column + 1
         if char == ",":
             raise _error("empty entry in a flow mapping", index, column)
         if char == "[" or char == "{":
             raise _error(COMPLEX_KEYS, index, column)
-        key, end_index, end = _flow_node(lines, index, column, required, depth + 1)
+        text, style, end_index, end = _flow_scalar(lines, index, column, required)
         if end_index != index:
             raise _error("keys spanning lines are not supported", index, column)
-        _check_key(key, seen)
+        key = _key(doc, text, style, index + 1, column + 1, seen)
         position = _skip_blanks(line, end)
         if position < len(line) and line[position] == ":":
             after = line[position + 1:position + 2]
-            if key.style == "plain" and after and after not in _BLANK and after not in ",}]":
+            if style == "plain" and after and after not in _BLANK and after not in ",}]":
                 raise _error("expected a space after ':'", index, position + 1)
             index, column = _flow_skip(lines, index, position + 1, required, opening)
             if lines[index][column] in ",}":
-                value = Scalar("", "plain", index + 1, column + 1)
+                value = _scalar(doc, "", "plain", index + 1, column + 1)
             else:
-                value, index, column = _flow_node(lines, index, column, required, depth + 1)
+                value, index, column = _flow_node(doc, index, column, required, depth + 1)
         else:
             index, column = _flow_skip(lines, index, end, required, opening)
             if lines[index][column] == ":":
                 raise _error("the ':' must be on the same line as its key", index, column)
-            value = Scalar("", "plain", index + 1, column + 1)
-        items.append((key, value))
+            value = _scalar(doc, "", "plain", index + 1, column + 1)
+        pairs.append((key, value))
         index, column = _flow_skip(lines, index, column, required, opening)
         char = lines[index][column]
         if char == ",":
@@ -622,7 +658,7 @@ def _flow_mapping(lines, index, column, required, depth):
 # ---------------------------------------------------------------- block structure
 
 
-def _block_content(lines, index, column, parent_indent, depth, collections):
+def _block_content(doc, index, column, parent_indent, depth, collections):
     """The node that starts at (index, column) in block context.
 
     ``collections`` says whether a block mapping or sequence may start here
@@ -631,49 +667,54 @@ def _block_content(lines, index, column, parent_indent, depth, collections):
     """
     if depth > MAX_DEPTH:
         raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
+    lines = doc.lines
     line = lines[index]
+    if collections and _SIMPLE_ENTRY.match(line, column):
+        return _block_mapping(doc, index, column, depth)
     char = line[column]
     after = line[column + 1:column + 2]
     if char == "-" and (after == "" or after in _BLANK):
         if collections:
-            return _block_sequence(lines, index, column, depth)
+            return _block_sequence(doc, index, column, depth)
         raise _error("a block sequence cannot start on the same line as its key", index, column)
     if char == "?" and (after == "" or after in _BLANK):
         raise _error(COMPLEX_KEYS, index, column)
     if char == "|" or char == ">":
-        return _block_scalar(lines, index, column, parent_indent)
+        text, style, following = _block_scalar(lines, index, column, parent_indent)
+        return _scalar(doc, text, style, index + 1, column + 1), following
     if char == "[" or char == "{":
-        node, end_index, end = _flow_node(lines, index, column, parent_indent + 1, depth)
+        node, end_index, end = _flow_node(doc, index, column, parent_indent + 1, depth)
         position = _skip_blanks(lines[end_index], end)
         if lines[end_index][position:position + 1] == ":":
             raise _error(COMPLEX_KEYS, index, column)
         return node, _line_end(lines, end_index, end)
     if char == '"' or char == "'":
-        node, end_index, end = _quoted(lines, index, column, parent_indent + 1)
+        text, style, end_index, end = _quoted(lines, index, column, parent_indent + 1)
         position = _skip_blanks(lines[end_index], end)
         if lines[end_index][position:position + 1] == ":":
             if end_index != index:
                 raise _error("keys spanning lines are not supported", index, column)
             if collections:
-                return _block_mapping(lines, index, column, depth)
-        return node, _line_end(lines, end_index, end)
-    if collections and _SIMPLE_ENTRY.match(line, column):
-        return _block_mapping(lines, index, column, depth)
+                return _block_mapping(doc, index, column, depth)
+        following = _line_end(lines, end_index, end)
+        return _scalar(doc, text, style, index + 1, column + 1), following
     _check_node_start(line, index, column, False)
     end = _PLAIN_BLOCK.match(line, column).end()
     position = _skip_blanks(line, end)
     if collections and line[position:position + 1] == ":":
-        return _block_mapping(lines, index, column, depth)
+        return _block_mapping(doc, index, column, depth)
     text, end_index, end = _plain(lines, index, column, parent_indent + 1, False)
-    return Scalar(text, "plain", index + 1, column + 1), _line_end(lines, end_index, end)
+    following = _line_end(lines, end_index, end)
+    return _scalar(doc, text, "plain", index + 1, column + 1), following
 
 
-def _block_value(lines, index, parent_indent, same_indent_sequence, depth, empty_at):
+def _block_value(doc, index, parent_indent, same_indent_sequence, depth, empty_at):
     """The node on the lines from ``index`` on that belongs to a key or `-` indented ``parent_indent``.
 
     A mapping's value may be a sequence indented as much as its key
     (``same_indent_sequence``). With no such node the value is empty, placed at ``empty_at``.
     """
+    lines = doc.lines
     following = _next_content(lines, index)
     if following < len(lines):
         line = lines[following]
@@ -682,35 +723,45 @@ def _block_value(lines, index, parent_indent, same_indent_sequence, depth, empty
             if line[spaces] == "\t":
                 raise _error(TABS, following, spaces)
             if spaces > parent_indent:
-                return _block_content(lines, following, spaces, parent_indent, depth, True)
+                return _block_content(doc, following, spaces, parent_indent, depth, True)
             if (same_indent_sequence and spaces == parent_indent and line[spaces] == "-"
                     and line[spaces + 1:spaces + 2] in ("", " ", "\t")):
-                return _block_sequence(lines, following, spaces, depth)
-    return Scalar("", "plain", empty_at[0] + 1, empty_at[1] + 1), index
+                return _block_sequence(doc, following, spaces, depth)
+    return _scalar(doc, "", "plain", empty_at[0] + 1, empty_at[1] + 1), index
 
 
 def _next_entry(lines, index, indent):
     """The index of the next line at ``indent`` after a finished entry, or None at the end."""
-    index = _next_content(lines, index)
-    if index >= len(lines):
-        return None
-    line = lines[index]
-    spaces = _indent(line)
-    if spaces < indent or (spaces == 0 and _is_marker(line)):
-        return None
-    if line[spaces] == "\t":
-        raise _error(TABS, index, spaces)
-    if spaces > indent:
-        raise _error("unexpected indentation", index, spaces)
-    return index
+    count = len(lines)
+    while index < count:
+        line = lines[index]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            index += 1
+            continue
+        spaces = len(line) - len(stripped)
+        if stripped[0] == "\t":
+            rest = stripped.lstrip(_BLANK)
+            if not rest or rest[0] == "#":
+                index += 1
+                continue
+            if spaces < indent:
+                return None
+            raise _error(TABS, index, spaces)
+        if spaces < indent or (spaces == 0 and _is_marker(line)):
+            return None
+        if spaces > indent:
+            raise _error("unexpected indentation", index, spaces)
+        return index
+    return None
 
 
 def _block_key(lines, index, column):
-    """The key at (index, column) and the column right after its ':'."""
+    """Read the key at (index, column): its text, style and the column right after its ':'."""
     line = lines[index]
     char = line[column]
     if char == '"' or char == "'":
-        key, end_index, end = _quoted(lines, index, column, column + 1)
+        text, style, end_index, end = _quoted(lines, index, column, column + 1)
         if end_index != index:
             raise _error("keys spanning lines are not supported", index, column)
     else:
@@ -718,7 +769,7 @@ def _block_key(lines, index, column):
             raise _error("expected a key (key: value), found a sequence entry", index, column)
         _check_node_start(line, index, column, False)
         end = _PLAIN_BLOCK.match(line, column).end()
-        key = Scalar(line[column:end], "plain", index + 1, column + 1)
+        text, style = line[column:end], "plain"
     position = _skip_blanks(line, end)
     if line[position:position + 1] != ":":
         raise _error("expected a key (key: value)", index, column)
@@ -727,68 +778,91 @@ def _block_key(lines, index, column):
     if end - column > MAX_KEY_LENGTH:
         raise _error("keys longer than %d characters are not allowed" % MAX_KEY_LENGTH,
                      index, column)
-    return key, position + 1
+    return text, style, position + 1
 
 
-def _block_mapping(lines, index, indent, depth):
-    """The block mapping whose first key is at (index, indent)."""
+def _block_mapping(doc, index, indent, depth):
+    """The block mapping whose first key is at (index, indent), and the index of the line after it."""
+    lines = doc.lines
+    nodes = doc.nodes
+    count = len(lines)
     first = index
-    items = []
+    pairs = []
     seen = {}
-    column = indent
     while True:
         line = lines[index]
-        simple = _SIMPLE_ENTRY.match(line, column)
-        if simple is not None and simple.group(1) not in _NULL_BOOL:
-            key = Scalar(simple.group(1), "plain", index + 1, column + 1)
-            following = lines[index + 1] if index + 1 < len(lines) else ""
-            spaces = _indent(following)
-            if following and spaces <= indent and following[spaces] != "\t":
-                # The next line is not indented more, so cannot continue the value.
-                _check_key(key, seen)
-                items.append((key, Scalar(simple.group(2), "plain", index + 1, simple.start(2) + 1)))
-                next_index = _next_entry(lines, index + 1, indent)
-                if next_index is None:
-                    return Mapping(items, first + 1, indent + 1), index + 1
-                index = next_index
+        simple = _SIMPLE_ENTRY.match(line, indent)
+        if simple is not None:
+            # The hot path: `key: value` with simple plain scalars, and a next line that is
+            # not indented more (so cannot continue the value).
+            following = lines[index + 1] if index + 1 < count else ""
+            stripped = following.lstrip(" ")
+            spaces = len(following) - len(stripped)
+            if stripped and spaces <= indent and stripped[0] != "\t":
+                key_text = simple.group(1)
+                value_text = simple.group(2)
+                index += 1
+                if key_text in seen or key_text in _NULL_BOOL:
+                    _key(doc, key_text, "plain", index, indent + 1, seen)
+                seen[key_text] = index
+                if nodes:
+                    pairs.append((Scalar(key_text, "plain", index, indent + 1),
+                                  Scalar(value_text, "plain", index, simple.start(2) + 1)))
+                else:
+                    value = _NULL_BOOL.get(value_text, value_text)
+                    if value is value_text and value_text[0] in _NUMBER_START:
+                        value = _resolve(value_text, index, simple.start(2) + 1)
+                    pairs.append((key_text, value))
+                if spaces == indent and stripped[0] != "#" and not (
+                        spaces == 0 and _is_marker(following)):
+                    continue
+                following_entry = _next_entry(lines, index, indent)
+                if following_entry is None:
+                    return _mapping(doc, pairs, first + 1, indent + 1), index
+                index = following_entry
                 continue
-        key, after = _block_key(lines, index, column)
-        _check_key(key, seen)
+        text, style, after = _block_key(lines, index, indent)
+        key = _key(doc, text, style, index + 1, indent + 1, seen)
         position = _skip_blanks(line, after)
         if position == len(line) or line[position] == "#":
-            value, next_index = _block_value(lines, index + 1, indent, True, depth + 1,
+            value, next_index = _block_value(doc, index + 1, indent, True, depth + 1,
                                              (index, after))
         else:
-            value, next_index = _block_content(lines, index, position, indent, depth + 1, False)
-        items.append((key, value))
-        following = _next_entry(lines, next_index, indent)
-        if following is None:
-            return Mapping(items, first + 1, indent + 1), next_index
-        index = following
+            value, next_index = _block_content(doc, index, position, indent, depth + 1, False)
+        pairs.append((key, value))
+        following_entry = _next_entry(lines, next_index, indent)
+        if following_entry is None:
+            return _mapping(doc, pairs, first + 1, indent + 1), next_index
+        index = following_entry
 
 
-def _block_sequence(lines, index, indent, depth):
-    """The block sequence whose first `-` is at (index, indent)."""
+def _block_sequence(doc, index, indent, depth):
+    """The block sequence whose first `-` is at (index, indent), and the index of the line after it."""
+    lines = doc.lines
     first = index
     items = []
     while True:
         line = lines[index]
         position = _skip_blanks(line, indent + 1)
         if position == len(line) or line[position] == "#":
-            value, next_index = _block_value(lines, index + 1, indent, False, depth + 1,
+            value, next_index = _block_value(doc, index + 1, indent, False, depth + 1,
                                              (index, indent + 1))
         else:
             tab = "\t" in line[indent + 1:position]
             if tab and (line[position] in "-?" or _is_mapping_start(line, position)):
                 raise _error(TABS, index, indent + 1)
-            value, next_index = _block_content(lines, index, position, indent, depth + 1, not tab)
+            if not tab and depth < MAX_DEPTH and _SIMPLE_ENTRY.match(line, position):
+                value, next_index = _block_mapping(doc, index, position, depth + 1)
+            else:
+                value, next_index = _block_content(doc, index, position, indent, depth + 1,
+                                                   not tab)
         items.append(value)
         following = _next_entry(lines, next_index, indent)
         if following is None:
-            return Sequence(items, first + 1, indent + 1), next_index
+            return _sequence(doc, items, first + 1, indent + 1), next_index
         line = lines[following]
         if line[indent] != "-" or line[indent + 1:indent + 2] not in ("", " ", "\t"):
-            return Sequence(items, first + 1, indent + 1), following
+            return _sequence(doc, items, first + 1, indent + 1), following
         index = following
 
 
@@ -801,12 +875,10 @@ def _is_mapping_start(line, column):
 # ---------------------------------------------------------------- documents
 
 
-def parse(text):
-    """Parse one YAML document into nodes; None for an empty document.
-
-    Raises YAMLError for anything that is not YAML or that this parser refuses.
-    """
+def _document(text, nodes):
+    """The one document in ``text``, as nodes or as plain data; None when it is empty."""
     lines = _split_lines(text)
+    doc = _Document(lines, nodes)
     count = len(lines)
     index = _next_content(lines, 0)
     node = None
@@ -817,7 +889,7 @@ def parse(text):
         line = lines[index]
         position = _skip_blanks(line, 3)
         if position < len(line) and not _is_comment(line, position):
-            node, index = _block_content(lines, index, position, -1, 1, False)
+            node, index = _block_content(doc, index, position, -1, 1, False)
             parsed = True
         else:
             index += 1
@@ -827,7 +899,7 @@ def parse(text):
             spaces = _indent(lines[start])
             if lines[start][spaces] == "\t":
                 raise _error(TABS, start, spaces)
-            node, index = _block_content(lines, start, spaces, -1, 1, True)
+            node, index = _block_content(doc, start, spaces, -1, 1, True)
     index = _next_content(lines, index)
     if index < count:
         line = lines[index]
@@ -846,20 +918,32 @@ def parse(text):
     return node
 
 
+def parse(text):
+    """Parse one YAML document into nodes (Scalar, Mapping, Sequence); None when it is empty.
+
+    Raises YAMLError for anything that is not YAML or that this parser refuses.
+    """
+    return _document(text, True)
+
+
 def to_data(node):
     """Plain Python data for a node: dict, list, str, int, float, bool or None.
 
     Plain scalars are typed by the YAML 1.2 core schema; quoted and block scalars are strings.
+    ``loads(text)`` equals ``to_data(parse(text))``.
     """
     if node is None:
         return None
     if isinstance(node, Scalar):
-        return _resolve(node) if node.style == "plain" else node.text
+        return _resolve(node.text, node.line, node.column) if node.style == "plain" else node.text
     if isinstance(node, Mapping):
         return dict((key.text, to_data(value)) for key, value in node.items)
     return [to_data(item) for item in node.items]
 
 
 def loads(text):
-    """Read one YAML document from a str into plain Python data (None when it is empty)."""
-    return to_data(parse(text))
+    """Read one YAML document from a str into plain Python data (None when it is empty).
+
+    The same parser as ``parse``, building the data directly rather than nodes.
+    """
+    return _document(text, False)
