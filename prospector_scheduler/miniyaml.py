@@ -37,7 +37,7 @@ _PLAIN_BLOCK = re.compile(r"(?:[^ \t#:]+|:(?=[^ \t])|#|[ \t]+(?=[^ \t#:]|:[^ \t]
 _PLAIN_FLOW = re.compile(
     r"(?:[^ \t#:,\[\]{}]+|:(?=[^ \t,\[\]{}])|#|[ \t]+(?=[^ \t#:,\[\]{}]|:[^ \t,\[\]{}]))*")
 # A `key: value` line whose key and value are simple plain scalars: the hot path.
-_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):[ ]+([A-Za-z0-9_./+][^#:\t]*?)[ \t]*\Z")
+_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):[ ]+([A-Za-z0-9_./+][^#:\t]*)\Z")
 _FLOW_INDICATORS = ",[]{}"
 _BLANK = " \t"
 
@@ -789,38 +789,39 @@ def _block_mapping(doc, index, indent, depth):
     first = index
     pairs = []
     seen = {}
+    simple_entry = _SIMPLE_ENTRY.match
+    prefix = " " * indent
     while True:
         line = lines[index]
-        simple = _SIMPLE_ENTRY.match(line, indent)
-        if simple is not None:
-            # The hot path: `key: value` with simple plain scalars, and a next line that is
-            # not indented more (so cannot continue the value).
-            following = lines[index + 1] if index + 1 < count else ""
-            stripped = following.lstrip(" ")
-            spaces = len(following) - len(stripped)
-            if stripped and spaces <= indent and stripped[0] != "\t":
-                key_text = simple.group(1)
-                value_text = simple.group(2)
-                index += 1
-                if key_text in seen or key_text in _NULL_BOOL:
-                    _key(doc, key_text, "plain", index, indent + 1, seen)
-                seen[key_text] = index
-                if nodes:
-                    pairs.append((Scalar(key_text, "plain", index, indent + 1),
-                                  Scalar(value_text, "plain", index, simple.start(2) + 1)))
-                else:
-                    value = _NULL_BOOL.get(value_text, value_text)
-                    if value is value_text and value_text[0] in _NUMBER_START:
-                        value = _resolve(value_text, index, simple.start(2) + 1)
-                    pairs.append((key_text, value))
-                if spaces == indent and stripped[0] != "#" and not (
-                        spaces == 0 and _is_marker(following)):
-                    continue
-                following_entry = _next_entry(lines, index, indent)
-                if following_entry is None:
-                    return _mapping(doc, pairs, first + 1, indent + 1), index
-                index = following_entry
+        simple = simple_entry(line, indent)
+        following = lines[index + 1] if index + 1 < count else ""
+        # The hot path: `key: value` with simple plain scalars, and a next line whose
+        # character at this mapping's indentation is not blank, so that it is not indented
+        # more and cannot continue the value.
+        if simple is not None and len(following) > indent and following[indent] not in _BLANK:
+            key_text, value_text = simple.groups()
+            if value_text[-1] == " ":
+                value_text = value_text.rstrip(" ")
+            index += 1
+            if key_text in seen or key_text in _NULL_BOOL:
+                _key(doc, key_text, "plain", index, indent + 1, seen)
+            seen[key_text] = index
+            if nodes:
+                pairs.append((Scalar(key_text, "plain", index, indent + 1),
+                              Scalar(value_text, "plain", index, simple.start(2) + 1)))
+            else:
+                value = _NULL_BOOL.get(value_text, value_text)
+                if value is value_text and value_text[0] in _NUMBER_START:
+                    value = _resolve(value_text, index, simple.start(2) + 1)
+                pairs.append((key_text, value))
+            if following.startswith(prefix) and following[indent] != "#" and not (
+                    indent == 0 and _is_marker(following)):
                 continue
+            following_entry = _next_entry(lines, index, indent)
+            if following_entry is None:
+                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+            index = following_entry
+            continue
         text, style, after = _block_key(lines, index, indent)
         key = _key(doc, text, style, index + 1, indent + 1, seen)
         position = _skip_blanks(line, after)
