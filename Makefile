@@ -15,6 +15,11 @@ test-all:
 bench:
 	$(PYTHON) -E -s -S -m tests.bench
 
+# dist/prospector-scheduler.pyz (+ .sha256) always; a wheel and an sdist where setuptools is
+# installed for $(PYTHON) (it says so where not). Never downloads anything.
+dist:
+	$(PYTHON) tests/build_dist.py dist
+
 clean:
 	rm -rf build dist *.egg-info .eggs
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
