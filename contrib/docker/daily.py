@@ -87,6 +87,8 @@ class Daily(object):
         except OSError as error:
             self.say("could not start %s: %s" % (self.command[0], error))
             return 127
+        if self.stop_requested:  # the signal came while the command was being started
+            self.child.send_signal(signal.SIGTERM)
         code = self.child.wait()
         self.child = None
         self.say("exited %d" % code)
@@ -110,7 +112,7 @@ class Daily(object):
 
     def loop(self, run_at_start=False):
         """Run the command daily until SIGTERM or SIGINT; the exit code of this process."""
-        if run_at_start:
+        if run_at_start and not self.stop_requested:
             self.run_once()
         while not self.stop_requested:
             moment = next_run(self.clock(), self.hour, self.minute)
