@@ -34,6 +34,8 @@ DB_PATH = "/var/lib/prospector/prospector.db"
 USERS_PATH = "/etc/prospector/users.yaml"
 LOG_PATH = "/var/log/prospector/scheduler.log"
 CRON_FIELDS = [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)]
+# Commands being written on other branches: until they land, a line that runs one is skipped, visibly.
+NOT_YET_MERGED = ("sync-users", "list-users", "hash-password")
 SHELL_OPERATORS = {">", ">>", "2>", "2>>", "2>&1", ">&2", "|", "||", "&&", ";", "&", "<"}
 
 
@@ -57,6 +59,8 @@ def tool_invocation(words):
         raise AssertionError("%r does not run %s" % (words[0], TOOL))
     options = cli._global_parser(io.StringIO()).parse_args(words[1:])
     spec = Registry(entry_points=[]).get(options.command)
+    if spec is None and options.command in NOT_YET_MERGED:
+        raise unittest.SkipTest("%s is not merged yet" % options.command)
     if spec is None:
         raise AssertionError("%r is not a built-in command of %s" % (options.command, TOOL))
     parser = cli.ArgumentParser(prog="%s %s" % (TOOL, spec.name), output=io.StringIO())
@@ -518,17 +522,18 @@ class DailyProcessTest(TemporaryDirectoryTestCase):
         self.assertRegex(rest, r"\Achild got TERM\n\S+ prospector-daily: exited 3\n\S+ prospector-daily: stopped\n\Z")
 
 
-class UsersExampleTest(unittest.TestCase):
+class UsersExampleTest(TemporaryDirectoryTestCase):
     FILES = ["users.example.yaml", "users.example.json"]
 
     def test_every_example_users_file_passes_check_config(self):
-        if Registry(entry_points=[]).get("check-config") is None:
-            self.skipTest("check-config is not merged yet")
         for name in self.FILES:
             with self.subTest(file=name):
-                result = run_cli(["check-config", contrib(name)])
-                self.assertEqual((result.code, result.stderr), (0, ""), result)
-                self.assertIn("3 users", result.stdout)
+                if name.endswith(".yaml") and importlib.util.find_spec("prospector_scheduler.miniyaml") is None:
+                    self.skipTest("prospector_scheduler.miniyaml is not merged yet")
+                # Installed as the README says: readable by its owner only (else check-config warns).
+                path = self.write(name, read(contrib(name)), mode=0o600)
+                result = run_cli(["check-config", path])
+                self.assertEqual((result.code, result.stdout, result.stderr), (0, "%s: 3 users OK\n" % path, ""))
 
     def test_the_two_examples_hold_the_same_users(self):
         with open(contrib("users.example.json"), encoding="utf-8") as stream:
@@ -563,7 +568,7 @@ def plugin_setup_cfg():
 
 
 def install_plugin(target):
-    """Install the example plugin into ``target`` as pip would: its package and a dist-info.
+    """Install the example plugin into the folder ``target`` as pip would: its package and a dist-info.
 
     The dist-info's METADATA and entry_points.txt are written from the
     plugin's setup.cfg, which is what setuptools does at build time.
@@ -595,8 +600,10 @@ class ExamplePluginTest(TemporaryDirectoryTestCase):
 
     @unittest.skipIf(sys.version_info < (3, 8), "plugins need importlib.metadata (Python 3.8+)")
     def test_installed_it_is_listed_and_runs(self):
-        install_plugin(self.tmp)
-        env = {"PYTHONPATH": os.pathsep.join([ROOT, self.tmp])}
+        site = self.path("site-packages")
+        os.mkdir(site)
+        install_plugin(site)
+        env = {"PYTHONPATH": os.pathsep.join([ROOT, site])}
         listing = run_process([], env=env, cwd=self.tmp)
         self.assertEqual((listing.code, listing.stderr), (0, ""))
         self.assertIn("\n  greet ", listing.stdout)

@@ -187,5 +187,32 @@ class ArchiveRunTest(ArchiveTestCase):
         self.assertNothingUnpacked(archive, [])
 
 
+class ArchiveJobTest(ArchiveTestCase):
+    """The commands an administrator runs, from the archive alone, on the example users files."""
+
+    EXAMPLES = ["users.example.json", "users.example.yaml"]
+
+    def example(self, name):
+        """Copy an example users file into the work folder, readable by its owner only."""
+        with open(os.path.join(ROOT, "contrib", name), encoding="utf-8") as stream:
+            return self.write(os.path.join("work", name), stream.read(), mode=0o600)
+
+    def require(self, *modules):
+        for module in modules:
+            if not os.path.exists(os.path.join(ROOT, "prospector_scheduler", *module.split(".")) + ".py"):
+                self.skipTest("prospector_scheduler.%s is not merged yet" % module)
+
+    def test_check_config_reads_each_example_from_the_archive(self):
+        archive = self.build()
+        for name in self.EXAMPLES:
+            with self.subTest(file=name):
+                if name.endswith(".yaml"):
+                    self.require("miniyaml")
+                self.example(name)
+                result = run_archive(archive, ["check-config", name], cwd=self.work)
+                self.assertEqual((result.code, result.stdout, result.stderr), (0, "%s: 3 users OK\n" % name, ""))
+        self.assertNothingUnpacked(archive, [name for name in self.EXAMPLES if os.path.exists(os.path.join(self.work, name))])
+
+
 if __name__ == "__main__":
     unittest.main()
