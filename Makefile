@@ -1,10 +1,10 @@
-# prospector-scheduler: make test | test-all | bench | dist | clean
+# prospector-scheduler: make test | test-all | bench | dist | check-install | clean
 PYTHON ?= python3
 # -E -s -S: no PYTHON* variables, no user or site packages (an installed PyYAML can never be used
 # by accident); -W error: every warning fails the run.
 ISOLATED = -E -s -S -W error
 
-.PHONY: test test-all bench dist clean
+.PHONY: test test-all bench dist check-install clean
 
 test:
 	$(PYTHON) $(ISOLATED) -m tests
@@ -19,6 +19,12 @@ bench:
 # installed for $(PYTHON) (it says so where not). Never downloads anything.
 dist:
 	$(PYTHON) tests/build_dist.py dist
+
+# pip install . / pip install dist/*.whl / the example plugin, each in a throwaway venv, each
+# checked by running the installed script. pip's build isolation fetches setuptools and wheel
+# from the configured package index: not part of `make test`, which never needs a network.
+check-install:
+	$(PYTHON) tests/check_install.py
 
 clean:
 	rm -rf build dist *.egg-info .eggs
