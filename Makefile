@@ -27,5 +27,5 @@ check-install:
 	$(PYTHON) tests/check_install.py
 
 clean:
-	rm -rf build dist *.egg-info .eggs
+	rm -rf build dist *.egg-info .eggs contrib/example-plugin/build contrib/example-plugin/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -84,7 +84,9 @@ def main():
             upgrade_old_pip(checks, pip, work)
             if checks.run("pip install . (from the checkout)", pip + ["install", "--quiet", ROOT], work):
                 check_script(checks, source_venv, "pip install .", work)
-                plugin = os.path.join(ROOT, "contrib", "example-plugin")
+                # A copy, so that the build folders pip leaves behind stay out of the checkout.
+                plugin = os.path.join(tmp, "example-plugin")
+                shutil.copytree(os.path.join(ROOT, "contrib", "example-plugin"), plugin)
                 if sys.version_info < (3, 8):
                     print("skipped: the example plugin (entry-point plugins need Python 3.8+; its python_requires says so)")
                 elif checks.run("pip install contrib/example-plugin", pip + ["install", "--quiet", "--no-deps", plugin], work):
