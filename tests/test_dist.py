@@ -5,6 +5,7 @@ Each test builds the archive with the interpreter running the suite (so
 runs it with ``-I`` from another temporary directory.
 """
 
+import json
 import os
 import re
 import shutil
@@ -212,6 +213,47 @@ class ArchiveJobTest(ArchiveTestCase):
                 result = run_archive(archive, ["check-config", name], cwd=self.work)
                 self.assertEqual((result.code, result.stdout, result.stderr), (0, "%s: 3 users OK\n" % name, ""))
         self.assertNothingUnpacked(archive, [name for name in self.EXAMPLES if os.path.exists(os.path.join(self.work, name))])
+
+    def test_sync_users_fills_a_fresh_database_from_the_archive_then_changes_nothing(self):
+        commands = Registry(entry_points=[]).names()
+        for name in ("sync-users", "list-users"):
+            if name not in commands:
+                self.skipTest("%s is not merged yet" % name)
+        archive = self.build()
+        self.example("users.example.json")
+        env = {"PROSPECTOR_HASH_COST": "low"}  # the example's cost is not what is tested here
+        first = run_archive(archive, ["--db", "users.db", "sync-users", "users.example.json"], cwd=self.work, env=env)
+        self.assertEqual(first.code, 0, first)
+        self.assertRegex(first.stdout, r"^created 3\b")
+        again = run_archive(archive, ["--db", "users.db", "sync-users", "users.example.json"], cwd=self.work, env=env)
+        self.assertEqual(again.code, 0, again)
+        self.assertRegex(again.stdout, r"^created 0\b")
+        listing = run_archive(archive, ["--db", "users.db", "list-users"], cwd=self.work, env=env)
+        self.assertEqual(listing.code, 0, listing)
+        for username in ("admin", "reporting", "alice"):
+            self.assertIn(username, listing.stdout)
+        with open(os.path.join(ROOT, "contrib", "users.example.json"), encoding="utf-8") as stream:
+            secrets = [user.get("password") or user.get("password_hash") for user in json.load(stream)["users"]]
+        with open(os.path.join(self.work, "users.db"), "rb") as stream:
+            database = stream.read()
+        for secret in secrets:
+            for result in (first, again, listing):
+                self.assertNotIn(secret, result.stdout + result.stderr)
+            if not secret.startswith("$"):  # a given hash is stored as it is; a password never
+                self.assertNotIn(secret.encode("utf-8"), database)
+        self.assertNothingUnpacked(archive, ["users.db", "users.example.json"])
+
+    def test_hash_password_reads_standard_input_from_the_archive(self):
+        if "hash-password" not in Registry(entry_points=[]).names():
+            self.skipTest("hash-password is not merged yet")
+        archive = self.build()
+        password = "correct horse battery staple"
+        result = run_archive(archive, ["hash-password", "--scheme", "pbkdf2-sha256"], cwd=self.work,
+                             stdin=(password + "\n").encode("utf-8"), env={"PROSPECTOR_HASH_COST": "low"})
+        self.assertEqual(result.code, 0, result)
+        self.assertRegex(result.stdout, r"\A\$pbkdf2-sha256\$\d+\$[A-Za-z0-9./]+\$[A-Za-z0-9./]+\n\Z")
+        self.assertNotIn(password, result.stdout + result.stderr)
+        self.assertNothingUnpacked(archive, [])
 
 
 if __name__ == "__main__":
