@@ -210,7 +210,7 @@ def unit_values(entries, section, key):
     return [value for entry_section, entry_key, value in entries if (entry_section, entry_key) == (section, key)]
 
 
-class SystemdTest(unittest.TestCase):
+class SystemdTest(TemporaryDirectoryTestCase):
     SERVICE = "prospector-scheduler-sync.service"
     TIMER = "prospector-scheduler-sync.timer"
     HARDENING = [
@@ -258,7 +258,7 @@ class SystemdTest(unittest.TestCase):
         self.assertEqual(unit_values(entries, "Install", "WantedBy"), ["timers.target"])
 
     def test_a_line_that_is_not_an_entry_is_reported_with_its_number(self):
-        path = os.path.join(self.tmp_dir(), "broken.service")
+        path = self.path("broken.service")
         with open(path, "w") as stream:
             stream.write("[Service]\n# comment\nType=oneshot\nExecStart=/bin/true \\\n  --flag\nnot an entry\n")
         with self.assertRaises(AssertionError) as caught:
@@ -268,7 +268,7 @@ class SystemdTest(unittest.TestCase):
     @unittest.skipIf(shutil.which("systemd-analyze") is None, "systemd-analyze is not installed")
     def test_systemd_analyze_verify_finds_nothing_to_say(self):
         # verify insists that ExecStart's program exists: point it at a stand-in.
-        folder = self.tmp_dir()
+        folder = self.tmp
         stand_in = os.path.join(folder, TOOL)
         with open(stand_in, "w") as stream:
             stream.write("#!/bin/sh\n")
@@ -286,13 +286,6 @@ class SystemdTest(unittest.TestCase):
         )
         output = process.communicate(timeout=60)[0]
         self.assertEqual((process.returncode, output), (0, ""))
-
-    def tmp_dir(self):
-        import tempfile
-
-        folder = tempfile.mkdtemp(prefix="prospector-test-")
-        self.addCleanup(shutil.rmtree, folder, True)
-        return folder
 
 
 class LogrotateTest(unittest.TestCase):
