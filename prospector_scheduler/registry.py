@@ -157,7 +157,13 @@ class Registry(object):
         entry_points = self._entry_points
         if entry_points is None:
             entry_points = installed_entry_points(ENTRY_POINT_GROUP)
+        seen = set()
         for entry_point in entry_points:
+            # A distribution found through two sys.path entries is listed twice
+            # (importlib.metadata on 3.8 and 3.9): the same name and target is one plugin.
+            if (entry_point.name, entry_point.value) in seen:
+                continue
+            seen.add((entry_point.name, entry_point.value))
             label = "plugin %r (%s)" % (entry_point.name, entry_point.value)
             try:
                 target = entry_point.load()
