@@ -122,7 +122,8 @@ def policy_from_environ(environ, scheme=None, warn=None):
     ``cost_from_text``). An explicit scrypt that cannot run is a
     SchemeUnavailableError; a bad variable is a ConfigError.
     """
-    warn = warn or _ignore
+    if warn is None:
+        warn = _ignore
     if scheme is None:
         scheme = environ.get(SCHEME_VARIABLE, "").strip() or "auto"
     if scheme not in SCHEMES + ("auto",):
@@ -296,7 +297,7 @@ def _ab64_decode(text, what):
 
 def _decimal(text, what):
     if not _DECIMAL.match(text):
-        raise InvalidHashError("%s must be a decimal number without leading zeros" % what)
+        raise InvalidHashError("%s must be a decimal number of at most 10 digits, without leading zeros" % what)
     return int(text)
 
 
@@ -406,7 +407,8 @@ def hash_password(password, policy, warn=None):
     UTF-8 bytes, is a DataError. ``warn`` is called for a password shorter
     than 8 characters and for a policy below the standard cost.
     """
-    warn = warn or _ignore
+    if warn is None:
+        warn = _ignore
     _check_policy(policy)
     data = _password_bytes(password, "the password")
     if len(password) < SHORT_PASSWORD_CHARACTERS:
@@ -426,7 +428,8 @@ def hash_many(passwords, policy, workers=None, warn=None):
     once per short password (by its position, from 1) and once for a policy
     below the standard cost.
     """
-    warn = warn or _ignore
+    if warn is None:
+        warn = _ignore
     _check_policy(policy)
     passwords = list(passwords)
     if workers is None:
