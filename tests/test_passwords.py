@@ -208,6 +208,12 @@ class RoundTripTest(unittest.TestCase):
                     self.assertFalse(passwords.verify_password("", stored))
                     self.assertFalse(passwords.needs_rehash(stored, policy))
 
+    def test_keys_are_compared_in_constant_time(self):
+        stored = passwords.hash_password(HORSE, LOW_PBKDF2)
+        with mock.patch("hmac.compare_digest", return_value=False) as compare:
+            self.assertFalse(passwords.verify_password(HORSE, stored))
+        compare.assert_called_once_with(passwords.parse_hash(stored).key, passwords.parse_hash(stored).key)
+
     def test_every_hash_has_its_own_salt(self):
         for policy in self.schemes():
             with self.subTest(scheme=policy.scheme):
