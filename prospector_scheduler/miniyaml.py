@@ -14,7 +14,10 @@ indentation, and whatever else the parser cannot read exactly.
 ``loads`` returns plain Python data. This module does no I/O.
 """
 
+import gc
 import re
+from itertools import accumulate, chain, islice, repeat
+from operator import add
 from typing import List, NamedTuple, Tuple
 
 from prospector_scheduler.errors import DataError
@@ -24,6 +27,9 @@ __all__ = ["YAMLError", "Scalar", "Mapping", "Sequence", "parse", "to_data", "lo
 MAX_DEPTH = 100
 MAX_KEY_LENGTH = 1024
 MAX_INT_DIGITS = 4000
+# Whether parse and loads first try the fast path (below) for plainly simple
+# documents; tests turn it off to check that both paths agree.
+FAST_PATH = True
 
 # Characters YAML allows in a stream (c-printable, less the byte-order mark).
 _INVALID_CHARACTER = re.compile(
@@ -110,8 +116,8 @@ def _error(message, index, column):
 # ---------------------------------------------------------------- lines
 
 
-def _split_lines(text):
-    """The lines of ``text`` without line breaks (CR, LF and CRLF all end a line)."""
+def _normalized(text):
+    """``text`` without a byte-order mark, every line break made LF; refuses invalid characters."""
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\r" in text:
@@ -122,7 +128,7 @@ def _split_lines(text):
         line_start = text.rfind("\n", 0, offset) + 1
         raise YAMLError("character U+%04X is not allowed in YAML" % ord(text[offset]),
                         text.count("\n", 0, offset) + 1, offset - line_start + 1)
-    return text.split("\n")
+    return text
 
 
 def _indent(line):
@@ -873,12 +879,169 @@ def _is_mapping_start(line, column):
     return line[_skip_blanks(line, end):][:1] == ":"
 
 
+# ---------------------------------------------------------------- the fast path
+
+# Most users files are one top-level mapping of `key: value` lines and of keys
+# that hold a block sequence of flat `- key: value` mappings, all plain
+# single-line scalars. Read line by line, each line costs a dozen Python-level
+# steps; these regular expressions check such a document whole and take it
+# apart with a few calls in C per entry instead. They accept only what is
+# plainly that shape: no comment, blank line, quote, tab, trailing blank or
+# empty value inside, no key that would be refused (null, true, ...), no value
+# that could continue on the next line. For anything else (duplicate keys
+# included) the fast path gives up and the general path reads the whole
+# document, and it alone reports errors. So both give the same result.
+
+_SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_-]{0,1000}"
+# A plain scalar on one line: no ': ', no ' #', no tab, no trailing blank. Each
+# repetition starts with ':' or a space, which the runs between exclude, so
+# that a failed match backtracks in linear time.
+_SIMPLE_VALUE = r"[A-Za-z0-9_./+][^ \t:\n]*(?:(?::(?=[^ \t\n])|[ ]+(?=[^ \t#:\n]))[^ \t:\n]*)*"
+_SIMPLE_LINE = "%s:[ ]+%s(?:\n|\\Z)" % (_SIMPLE_KEY, _SIMPLE_VALUE)
+# Blank lines and comments (only before the first key and after the last line).
+_SIMPLE_BLANKS = r"(?:[ ]*(?:#[^\n]*)?\n)*"
+_SIMPLE_HEADER = re.compile(r"%s(?:---\n%s)?" % (_SIMPLE_BLANKS, _SIMPLE_BLANKS))
+_SIMPLE_TRAILER = re.compile(r"%s[ ]*(?:#[^\n]*)?\Z" % _SIMPLE_BLANKS)
+# A top-level `key: value`, or a top-level `key:` that a block sequence follows.
+_SIMPLE_TOP_PAIR = re.compile("(%s)(:[ ]+)(%s)(?:\n|\\Z)" % (_SIMPLE_KEY, _SIMPLE_VALUE))
+_SIMPLE_TOP_KEY = re.compile(r"(%s):\n( *)- " % _SIMPLE_KEY)
+# What separates the keys and values of a matched sequence: ':' and blanks
+# (no key or value holds ': '), or a line break and the next line's indentation.
+_SIMPLE_SEPARATOR = re.compile(r":[ ]+|\n[ ]*(?:- )?")
+_SIMPLE_COLON = re.compile(r":[ ]+")
+# Where a value that may be a number starts.
+_SIMPLE_NUMBER_START = re.compile(r":[ ]+[0-9.+]")
+
+
+def _simple_sequence(indent):
+    """The pattern of a block sequence, indented ``indent``, of flat mappings of simple lines."""
+    return re.compile("(?:%s- %s(?:%s%s)*)+" % (" " * indent, _SIMPLE_LINE,
+                                                 " " * (indent + 2), _SIMPLE_LINE))
+
+
+def _simple_document(text, nodes):
+    """The document, when it is plainly of the simple shape above; else None."""
+    position = _SIMPLE_HEADER.match(text).end()
+    line = text.count("\n", 0, position) + 1
+    first_line = line
+    pairs = []
+    seen = set()
+    end = len(text)
+    while position < end and not _SIMPLE_TRAILER.match(text, position):
+        scalar = _SIMPLE_TOP_PAIR.match(text, position)
+        if scalar is not None:
+            key, separator, text_value = scalar.groups()
+            column = len(key) + len(separator) + 1
+            if nodes:
+                value = Scalar(text_value, "plain", line, column)
+            else:
+                value = _NULL_BOOL.get(text_value, text_value)
+                if value is text_value and text_value[0] in _NUMBER_START:
+                    try:
+                        value = _resolve(text_value, line, column)
+                    except YAMLError:
+                        return None
+            position = scalar.end()
+            following_line = line + 1
+        else:
+            top_key = _SIMPLE_TOP_KEY.match(text, position)
+            if top_key is None:
+                return None
+            key = top_key.group(1)
+            indent = len(top_key.group(2))
+            start = top_key.end(1) + 2
+            run = _simple_sequence(indent).match(text, start)
+            if run is None:
+                return None
+            position = run.end()
+            following_line = line + 1 + text.count("\n", start, position)
+            value = _simple_entries(text, start, position, indent, line + 1, nodes)
+            if value is None:
+                return None
+        if key in seen or key in _NULL_BOOL:
+            return None
+        seen.add(key)
+        pairs.append((Scalar(key, "plain", line, 1) if nodes else key, value))
+        line = following_line
+    if not pairs:
+        return None
+    return Mapping(pairs, first_line, 1) if nodes else dict(pairs)
+
+
+def _simple_entries(text, start, end, indent, line, nodes):
+    """The sequence of flat mappings in text[start:end], as matched by ``_simple_sequence(indent)``;
+    None when a key is repeated or would be refused (the general path then reports it)."""
+    block = text[start:end]
+    if block[-1] == "\n":
+        block = block[:-1]
+    # From the first key on: key, value, key, value...
+    tokens = _SIMPLE_SEPARATOR.split(block[indent + 2:])
+    keys = tokens[0::2]
+    values = tokens[1::2]
+    # The number of pairs in each entry (each line holds one ': ').
+    sizes = list(map(str.count, block.split("\n%s- " % (" " * indent)), repeat(": ")))
+    if sum(sizes) != len(keys) or len(values) != len(keys):
+        return None
+    all_keys = iter(keys)
+    if sum(map(len, map(set, map(islice, repeat(all_keys), sizes)))) != len(keys):
+        return None
+    if not _NULL_BOOL.keys().isdisjoint(keys):
+        return None
+    column = indent + 3
+    if nodes:
+        lines = range(line, line + len(keys))
+        key_nodes = map(tuple.__new__, repeat(Scalar),
+                        zip(keys, repeat("plain"), lines, repeat(column)))
+        separators = _SIMPLE_COLON.findall(block)
+        value_columns = map(column.__add__, map(add, map(len, keys), map(len, separators)))
+        value_nodes = map(tuple.__new__, repeat(Scalar),
+                          zip(values, repeat("plain"), lines, value_columns))
+        all_pairs = zip(key_nodes, value_nodes)
+        items = map(list, map(islice, repeat(all_pairs), sizes))
+        entry_lines = accumulate(chain([line], sizes[:-1]))
+        entries = list(map(tuple.__new__, repeat(Mapping), zip(items, entry_lines, repeat(column))))
+        return Sequence(entries, line, indent + 1)
+    if _SIMPLE_NUMBER_START.search(block):
+        typed = list(map(_NULL_BOOL.get, values, values))
+        for number, value in enumerate(values):
+            if value[0] in _NUMBER_START:
+                try:  # the place is unused: on an error the general path reads it all again
+                    typed[number] = _resolve(value, line + number, 0)
+                except YAMLError:
+                    return None
+    else:
+        typed = map(_NULL_BOOL.get, values, values)
+    all_pairs = zip(keys, typed)
+    return list(map(dict, map(islice, repeat(all_pairs), sizes)))
+
+
 # ---------------------------------------------------------------- documents
 
 
-def _document(text, nodes):
-    """The one document in ``text``, as nodes or as plain data; None when it is empty."""
-    lines = _split_lines(text)
+def _document(text, nodes, fast=FAST_PATH):
+    """The one document in ``text``, as nodes or as plain data; None when it is empty.
+
+    The cyclic garbage collector is paused meanwhile: a large file makes
+    hundreds of thousands of small containers and no cycles, which it would
+    rescan again and again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        text = _normalized(text)
+        if fast:
+            node = _simple_document(text, nodes)
+            if node is not None:
+                return node
+        return _general_document(text, nodes)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _general_document(text, nodes):
+    """The document in ``text`` (normalized) read line by line: every feature, every error."""
+    lines = text.split("\n")
     doc = _Document(lines, nodes)
     count = len(lines)
     index = _next_content(lines, 0)

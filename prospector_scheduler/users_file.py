@@ -383,7 +383,8 @@ def _load_yaml(text, source):
         # No excerpt: without a parse there is no telling whether the line
         # is inside a password.
         raise ErrorList([DataError(error.message, path=source, line=error.line, column=error.column)])
-    return _yaml_entries(root, text, source, (miniyaml.Scalar, miniyaml.Mapping, miniyaml.Sequence))
+    node_types = (miniyaml.Scalar, miniyaml.Mapping, miniyaml.Sequence)
+    return _without_garbage_collection(_yaml_entries, root, text, source, node_types)
 
 
 def _yaml_entries(root, text, source, node_types):
@@ -403,9 +404,21 @@ def _from_yaml(node, node_types, depth, counter):
     if isinstance(node, mapping):
         view = _Node("mapping", None, "yaml", [], node.line, node.column, next(counter))
         if depth < SCHEMA_DEPTH:
+            append = view.items.append
             for key, value in node.items:
-                view.items.append((_from_yaml(key, node_types, depth + 1, counter),
-                                   _from_yaml(value, node_types, depth + 1, counter)))
+                # Most values are scalars: made here, without a call each (the
+                # same nodes, numbered in the same order, as the calls would make).
+                if type(key) is scalar:
+                    key_view = tuple.__new__(_Node, ("scalar", key.text, key.style, [], key.line,
+                                                     key.column, next(counter)))
+                else:
+                    key_view = _from_yaml(key, node_types, depth + 1, counter)
+                if type(value) is scalar:
+                    value_view = tuple.__new__(_Node, ("scalar", value.text, value.style, [],
+                                                       value.line, value.column, next(counter)))
+                else:
+                    value_view = _from_yaml(value, node_types, depth + 1, counter)
+                append((key_view, value_view))
         return view
     if isinstance(node, sequence):
         view = _Node("sequence", None, "yaml", [], node.line, node.column, next(counter))

@@ -8,6 +8,7 @@ NAME.json (the data ``loads`` must return) or NAME.error (the exact error,
 import json
 import math
 import os
+import random
 import unittest
 
 from prospector_scheduler import miniyaml
@@ -190,6 +191,200 @@ class ErrorTest(unittest.TestCase):
         for _ in range(99):
             data = data["k"]
         self.assertEqual(data, "v")
+
+
+def outcome(text, nodes, fast):
+    """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
+    try:
+        return "read %r" % (miniyaml._document(text, nodes, fast),)
+    except YAMLError as error:
+        return "error %d:%d: %s" % (error.line, error.column, error.message)
+
+
+def takes_fast_path(text, nodes):
+    try:
+        normalized = miniyaml._normalized(text)
+    except YAMLError:
+        return False
+    return miniyaml._simple_document(normalized, nodes) is not None
+
+
+# (document, whether the fast path takes it: True, False or "nodes" for parse only).
+FAST_PATH_TABLE = [
+    ("users:\n  - username: a\n    password: b\n", True),
+    ("# head\n\n---\n# more\nusers:\n- username: a\n  email: a@b.c\n", True),
+    ("a: 1\nb: 0x1F\nc: 0o17\nd: 1.5e3\ne: .inf\nf: +12\ng: 0123\n", True),
+    ("a: 1\nusers:\n  - x: 007\n    y: .5\n  - x: +.nan\n    y: 1_000\n", True),
+    ("users:\n  - a: true\n    b: False\n    c: NULL\n    d: yes\n    e: no\n", True),
+    ("users:\n  - a: x#y\n    b: x:y\n    c: http://h/p?q=1\n    d: a b  c\n", True),
+    ("users:\n  - a:   spaced\n    b:    x\nc:  y\n", True),
+    ("users:\n  - a: b\n    c: d", True),
+    ("users:\n  - a: b\n\n# trailer\n   \n", True),
+    ("users:\n  - a: b\n    # indented comment\n", True),
+    ("users:\n  - a: b\nother:\n    - c: d\n", True),
+    ("users:\n  - a: x\u00e9t\u00e9 \U0001f600\n    b: x\u0085y\n", True),
+    ("users:\n  - a: \u00e9t\u00e9\n", False),
+    ("users:\n  - a: %s\n" % ("9" * 4001), "nodes"),
+    ("k: %s\n" % ("9" * 4001), "nodes"),
+    ("users:\n  - a: b # comment\n", False),
+    ("users:\n  - a: b #comment\n", False),
+    ("users:\n  - a: b  \n", False),
+    ("users:\n  - a: b\t\n", False),
+    ("users:\n  - a:\tb\n", False),
+    ("users:\n  - a:b\n", False),
+    ("users:\n  - a: b: c\n", False),
+    ("users:\n  - a: b:\n", False),
+    ("users:\n  - a: 'q'\n    b: \"q\"\n", False),
+    ("users:\n  - a: b\n    a: c\n", False),
+    ("a: 1\na: 2\n", False),
+    ("users:\n  - a: 1\nusers:\n  - a: 2\n", False),
+    ("users:\n  - a: b\n  - a: b\n", True),
+    ("users:\n  - true: b\n", False),
+    ("null: b\n", False),
+    ("users:\n  - a:\n    b: c\n", False),
+    ("users:\n  - a: b\n     continued\n", False),
+    ("users:\n  - a: b\n\n     continued\n", False),
+    ("users:\n  - a: b\n      c: d\n", False),
+    ("users:\n  - a: b\n   c: d\n", False),
+    ("users:\n  - a: b\n  # between\n  - a: c\n", False),
+    ("users:\n  - a: b\n\n  - a: c\n", False),
+    ("users:\r\n  - a: b\r\n    c: d\r\n", True),
+    ("users:\r  - a: b\r", True),
+    ("\ufeffusers:\n  - a: b\n", True),
+    ("users:\n  - a: b\n...\n", False),
+    ("users:\n  - a: b\n---\nx: y\n", False),
+    ("%YAML 1.2\n---\na: b\n", False),
+    ("--- a: b\n", False),
+    ("a: &x b\n", False),
+    ("a: !x b\n", False),
+    ("a: *x\n", False),
+    ("a: [b]\n", False),
+    ("a: -b\n", False),
+    ("a: - b\n", False),
+    ("a: b\n\tc: d\n", False),
+    ("<<: b\n", False),
+    ("users:\n  - a: b\n  -  c: d\n", False),
+    ("users:\n  -\ta: b\n", False),
+    ("users:\n  - a: x\x07\n", False),
+    ("users:\n  - %s: b\n" % ("k" * 1100), False),
+    ("users:\n  - a: b\n    c: d\n  e: f\n", False),
+    ("a: b\n  c\n", False),
+    ("", False),
+    ("# only a comment\n", False),
+]
+
+# Pieces of users files, many of them tricky, for the random documents below.
+RANDOM_KEYS = ["username", "password", "email", "reset_on_next_run", "password_hash",
+               "a", "_b", "c-d", "true", "null", "username", "k" * 3]
+RANDOM_VALUES = ["admin", "user01", "s3cret_pass", "a@example.com", "true", "false", "True",
+                 "yes", "null", "~", "", "0123", "12", "-5", "+7", "1.5", ".inf", ".NaN",
+                 "0x1f", "0o17", "1e3", "a#b", "a #b", "a: b", "a:b", "http://x/y", "'q'",
+                 '"q"', "it's", "x y", "x  y", "x ", "x\t", "\u00e9\u00e8", "\U0001f600",
+                 "-", "- x", "[a]", "{a: b}", "&a", "*a", "!t", "|", ">", "%x", "@x", "`x",
+                 "?", "? x", ":", "x:", "#", "...", "---", "9" * 4100]
+
+
+def random_users_document(generator):
+    """A users-file-like document: mostly plainly simple, sometimes mangled."""
+    lines = []
+    rate = generator.choice([0, 0, 0.01, 0.1])  # how often a piece is a tricky one
+    if generator.random() < 0.2:
+        lines.append("# generated")
+    if generator.random() < 0.1:
+        lines.append("---")
+    top_keys = ["users"] + generator.sample(["other", "users", "z"], generator.randint(0, 2))
+    for top_key in top_keys:
+        if top_key != "users" and generator.random() < 0.5:
+            lines.append("%s: %s" % (top_key, generator.choice(RANDOM_VALUES)))
+            continue
+        lines.append("%s:" % top_key)
+        indent = " " * generator.choice([0, 2, 2, 2, 4])
+        for _ in range(generator.randint(1, 4)):
+            keys = generator.sample(RANDOM_KEYS[:5], generator.randint(1, 5))
+            for number, key in enumerate(keys):
+                if generator.random() < rate:
+                    key = generator.choice(RANDOM_KEYS)
+                if generator.random() < rate * 3:
+                    value = generator.choice(RANDOM_VALUES)
+                else:
+                    value = "user%d" % generator.randint(0, 99)
+                separator = ": "
+                if generator.random() < rate:
+                    separator = generator.choice([":  ", ":", ":\t"])
+                lead = indent + ("- " if number == 0 else "  ")
+                lines.append(lead + key + separator + value)
+                if generator.random() < rate:
+                    lines.append(generator.choice(["", "#", "  # c", indent + "      more",
+                                                   indent + "  \tx: y", "   "]))
+    text = "\n".join(lines)
+    ending = generator.random()
+    if ending < 0.8:
+        text += "\n"
+    elif ending < 0.9:
+        text += "\n\n# end\n"
+    if generator.random() < 0.1:
+        text = text.replace("\n", "\r\n")
+    return text
+
+
+class FastPathTest(unittest.TestCase):
+    """The fast path for plainly simple documents gives what the general path gives, errors too."""
+
+    def test_the_fast_path_is_on(self):
+        self.assertIs(miniyaml.FAST_PATH, True)
+
+    def test_tricky_documents(self):
+        for text, fast in FAST_PATH_TABLE:
+            for nodes in (False, True):
+                with self.subTest(text=text[:80], nodes=nodes):
+                    self.assertEqual(takes_fast_path(text, nodes), fast is True or nodes and bool(fast))
+                    self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+
+    def test_random_users_documents(self):
+        generator = random.Random(20240601)
+        taken = 0
+        for number in range(1500):
+            text = random_users_document(generator)
+            for nodes in (False, True):
+                with self.subTest(number=number, text=text[:200], nodes=nodes):
+                    self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+            taken += takes_fast_path(text, False)
+        # Most are simple enough for the fast path, and many are not.
+        self.assertGreater(taken, 300)
+        self.assertLess(taken, 1200)
+
+    def test_a_large_users_file(self):
+        from tests.bench.bench_yaml import users_yaml
+
+        text = users_yaml(500)
+        self.assertTrue(takes_fast_path(text, False))
+        self.assertTrue(takes_fast_path(text, True))
+        for nodes in (False, True):
+            with self.subTest(nodes=nodes):
+                self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+
+    def test_a_line_that_is_almost_simple_is_refused_in_linear_time(self):
+        import time
+
+        value = " ".join(["x" * 40] * 50) + ":y"
+        for text in ("users:\n  - a: %s\t\n" % value, "a: %s:\n" % value):
+            with self.subTest(text=text[:20]):
+                started = time.perf_counter()
+                self.assertFalse(takes_fast_path(text, False))
+                self.assertLess(time.perf_counter() - started, 2.0)
+
+    def test_the_collector_is_left_as_it_was(self):
+        import gc
+
+        self.assertTrue(gc.isenabled())
+        miniyaml.loads("a: b\n")
+        self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            miniyaml.loads("a: b\n")
+            self.assertFalse(gc.isenabled())
+        finally:
+            gc.enable()
 
 
 if __name__ == "__main__":
