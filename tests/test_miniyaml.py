@@ -363,15 +363,15 @@ class FastPathTest(unittest.TestCase):
             with self.subTest(nodes=nodes):
                 self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
-    def test_a_line_that_is_almost_simple_is_refused_in_linear_time(self):
-        import time
-
+    def test_a_line_that_is_almost_simple_is_refused_by_the_fast_path(self):
+        # Long runs of words end in a character the fast path refuses: a
+        # backtracking regex would hang here (no timer: a slow machine must
+        # not fail the suite).
         value = " ".join(["x" * 40] * 50) + ":y"
         for text in ("users:\n  - a: %s\t\n" % value, "a: %s:\n" % value):
             with self.subTest(text=text[:20]):
-                started = time.perf_counter()
                 self.assertFalse(takes_fast_path(text, False))
-                self.assertLess(time.perf_counter() - started, 2.0)
+                self.assertEqual(outcome(text, False, True), outcome(text, False, False))
 
     def test_the_collector_is_left_as_it_was(self):
         import gc
