@@ -1,0 +1,82 @@
+"""What a command receives: settings, streams, a log and a way to open the database.
+
+One ``Context`` is made per run by the CLI and passed to the command body
+explicitly; there is no module-level state. Tests build their own.
+"""
+
+from typing import NamedTuple
+
+PROGRAM = "prospector-scheduler"
+DEFAULT_DB = "prospector.db"
+DB_ENVIRONMENT_VARIABLE = "PROSPECTOR_DB"
+
+QUIET = -1
+NORMAL = 0
+VERBOSE = 1
+
+
+class Settings(NamedTuple):
+    """The global options of one run."""
+
+    db_path: str = DEFAULT_DB
+    verbosity: int = NORMAL
+
+    @property
+    def quiet(self):
+        return self.verbosity <= QUIET
+
+    @property
+    def verbose(self):
+        return self.verbosity >= VERBOSE
+
+
+class Log(object):
+    """Messages for the operator, on stderr: warnings always, the rest by verbosity."""
+
+    def __init__(self, stream, verbosity, program=PROGRAM):
+        self.stream = stream
+        self.verbosity = verbosity
+        self.program = program
+
+    def _write(self, kind, message):
+        self.stream.write("%s: %s%s\n" % (self.program, kind, message))
+        self.stream.flush()
+
+    def error(self, message):
+        self._write("error: ", message)
+
+    def warning(self, message):
+        self._write("warning: ", message)
+
+    def info(self, message):
+        if self.verbosity >= NORMAL:
+            self._write("", message)
+
+    def debug(self, message):
+        if self.verbosity >= VERBOSE:
+            self._write("", message)
+
+
+class Context(object):
+    """Everything a command body needs, passed as one object."""
+
+    def __init__(self, settings, stdin, stdout, stderr, environ, log=None):
+        self.settings = settings
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environ = environ
+        self.log = log if log is not None else Log(stderr, settings.verbosity)
+
+    def open_database(self, create=True, wait=30.0):
+        """Open the database named by ``--db`` (see ``store.open_database``)."""
+        from prospector_scheduler import store
+
+        return store.open_database(self.settings.db_path, create=create, wait=wait)
+
+
+def db_path_from(option, environ):
+    """The database path: ``--db``, else $PROSPECTOR_DB, else ``prospector.db``."""
+    if option:
+        return option
+    return environ.get(DB_ENVIRONMENT_VARIABLE) or DEFAULT_DB

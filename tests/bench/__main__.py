@@ -1,0 +1,42 @@
+"""``python3 -m tests.bench [TOPIC ...]``: run the benchmarks and print one table."""
+
+import importlib
+import os
+import sys
+
+FOLDER = os.path.dirname(os.path.abspath(__file__))
+
+
+class Table(object):
+    """Prints one row per figure: what was measured, the figure, the goal, and whether it is met."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.missed = 0
+
+    def section(self, title):
+        self.stream.write("\n%s\n" % title)
+        self.stream.flush()
+
+    def row(self, label, figure, goal="", met=None):
+        verdict = "" if met is None else ("met" if met else "MISSED")
+        if met is False:
+            self.missed += 1
+        self.stream.write("  %-58s %14s   %-16s %s\n" % (label, figure, goal, verdict))
+        self.stream.flush()
+
+
+def main(argv):
+    topics = argv or sorted(name[len("bench_"):-len(".py")] for name in os.listdir(FOLDER) if name.startswith("bench_") and name.endswith(".py"))
+    table = Table(sys.stdout)
+    print("python %s (%s)" % (sys.version.split()[0], os.path.realpath(sys.executable)))
+    for topic in topics:
+        module = importlib.import_module("tests.bench.bench_" + topic)
+        table.section("%s: %s" % (topic, (module.__doc__ or "").strip().splitlines()[0]))
+        module.run(table)
+    print("\n%d goal(s) missed" % table.missed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

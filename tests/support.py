@@ -1,0 +1,91 @@
+"""What many test modules share: running the tool in-process and as a real process."""
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+from prospector_scheduler.cli import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESTS = os.path.join(ROOT, "tests")
+DATA = os.path.join(TESTS, "data")
+
+
+class Result(object):
+    """What a run of the tool left: its exit code and its two output streams."""
+
+    def __init__(self, code, stdout, stderr):
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self):
+        return "Result(code=%r, stdout=%r, stderr=%r)" % (self.code, self.stdout, self.stderr)
+
+
+def run_cli(args, stdin="", environ=None, **kwargs):
+    """Run ``main(args)`` in this process with string streams and return a Result."""
+    stdout = io.StringIO()
+    stderr = io.StringIO()
+    code = main(
+        list(args),
+        stdin=io.StringIO(stdin),
+        stdout=stdout,
+        stderr=stderr,
+        environ={} if environ is None else environ,
+        **kwargs
+    )
+    return Result(code, stdout.getvalue(), stderr.getvalue())
+
+
+def python_command(*arguments):
+    """This interpreter, kept away from site-packages like the suite itself."""
+    flags = ["-s", "-S"] + ["-W" + option for option in sys.warnoptions]
+    return [sys.executable] + flags + list(arguments)
+
+
+def process_environment(extra=None):
+    """The environment for a child process: ours, less PROSPECTOR_*, plus the checkout on PYTHONPATH."""
+    environ = dict((key, value) for key, value in os.environ.items() if not key.startswith("PROSPECTOR_"))
+    environ["PYTHONPATH"] = ROOT
+    environ.pop("PYTHONHOME", None)
+    environ.update(extra or {})
+    return environ
+
+
+def run_process(args, stdin=b"", env=None, cwd=None, timeout=60):
+    """Run ``python -m prospector_scheduler ARGS`` as a real process; bytes in, text out."""
+    process = subprocess.Popen(
+        python_command("-m", "prospector_scheduler", *args),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=process_environment(env),
+        cwd=cwd,
+    )
+    out, err = process.communicate(stdin, timeout=timeout)
+    return Result(process.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"))
+
+
+class TemporaryDirectoryTestCase(unittest.TestCase):
+    """A test case with a fresh temporary directory in ``self.tmp``."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="prospector-test-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def write(self, name, content, mode=0o600):
+        """Write ``content`` (str or bytes) to ``name`` in the temporary directory."""
+        path = self.path(name)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        with open(path, "wb") as stream:
+            stream.write(data)
+        os.chmod(path, mode)
+        return path
