@@ -164,6 +164,15 @@ def _cannot_create_message(path, error):
     return "cannot create the database %s: %s" % (path, reason)
 
 
+def check_creatable(path):
+    """Raise the ``CantCreateError`` that creating a database at ``path`` would meet, without creating it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CantCreateError("cannot create the database %s: the directory %s does not exist" % (path, directory))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CantCreateError("cannot create the database %s: permission denied in %s" % (path, directory))
+
+
 def _check_writable(path):
     """Fail early, before any slow work, when the file or its directory cannot be written."""
     directory = os.path.dirname(os.path.abspath(path))

@@ -117,6 +117,17 @@ class OpenErrorsTest(StoreTestCase):
                 self.assert_cannot(path, message, **options)
         self.assertFalse(os.path.exists(missing))
 
+    def test_check_creatable_creates_nothing(self):
+        missing = os.path.join(self.directory, "no")
+        path = os.path.join(missing, "x.db")
+        with self.assertRaises(CantCreateError) as caught:
+            store.check_creatable(path)
+        self.assertEqual(
+            caught.exception.message, "cannot create the database %s: the directory %s does not exist" % (path, missing)
+        )
+        store.check_creatable(self.path)
+        self.assertEqual(os.listdir(self.directory), [])
+
     def test_not_a_database(self):
         contents = [
             b"users:\n  - username: alice\n",
