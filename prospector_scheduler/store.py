@@ -85,8 +85,12 @@ def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime(TIME_FORMAT)
 
 
-def database_error(error, path, wait=None):
+def database_error(error, path, wait=None, read_only=False):
     """The ``ProspectorError`` for an ``sqlite3.Error``, or None when it is a bug.
+
+    ``read_only`` tells that the connection only reads: SQLite then says
+    "readonly database" only when it finds a write that an interrupted run left
+    behind (a hot journal) and cannot roll it back.
 
     SQLite's messages are fixed English text, the same in every version, and
     the error codes are only exposed from Python 3.11, so the text decides.
@@ -105,6 +109,11 @@ def database_error(error, path, wait=None):
         return CantCreateError("%s is not an SQLite database" % path)
     if "malformed" in text:
         return CantCreateError("the database %s is damaged (%s)" % (path, text))
+    if "readonly database" in text and read_only:
+        return CantCreateError(
+            "the database %s holds the unfinished write of an interrupted run, which a read-only "
+            "command cannot roll back: run sync-users (without --dry-run) to repair it" % path
+        )
     if "readonly database" in text:
         return CantCreateError(
             "the database %s is read-only: the file and its directory must be writable" % path
@@ -118,12 +127,12 @@ def database_error(error, path, wait=None):
 
 
 @contextlib.contextmanager
-def translated_errors(path, wait=None):
+def translated_errors(path, wait=None, read_only=False):
     """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are."""
     try:
         yield
     except sqlite3.Error as error:
-        translated = database_error(error, path, wait)
+        translated = database_error(error, path, wait, read_only)
         if translated is None:
             raise
         raise translated from None
@@ -252,7 +261,7 @@ class UserStore(object):
         self.close()
 
     def _errors(self):
-        return translated_errors(self.path, self.wait)
+        return translated_errors(self.path, self.wait, self.read_only)
 
     def schema_version(self):
         """The ``PRAGMA user_version`` of the file: 0 for a database without our schema."""

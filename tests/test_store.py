@@ -4,6 +4,7 @@ import os
 import re
 import sqlite3
 import stat
+import subprocess
 import tempfile
 import time
 import unittest
@@ -11,6 +12,7 @@ from unittest import mock
 
 from prospector_scheduler import store
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
+from tests import support
 
 TIME_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -254,18 +256,28 @@ class ReadOnlyTest(StoreTestCase):
         self.assertEqual(opened.sync_runs(), [])
         self.assertEqual(self.file_bytes(), b"")
 
-    def test_writing_through_a_read_only_store_is_refused(self):
+    def test_read_only_store_cannot_roll_back_an_interrupted_write(self):
         self.open().close()
-        before = self.file_bytes()
-        opened = self.open(read_only=True)
+        child = (
+            "import os, signal, sys\n"
+            "from prospector_scheduler import store\n"
+            "database = store.open_database(sys.argv[1])\n"
+            "database.connection.execute('PRAGMA cache_size = 10')\n"
+            "database.connection.execute('BEGIN IMMEDIATE')\n"
+            "database.add_users([('user%d' % n, None, 'h' * 500) for n in range(2000)], 'now')\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n"
+        )
+        subprocess.call(support.python_command("-c", child, self.path), env=support.process_environment())
+        self.assertTrue(os.path.exists(self.path + "-journal"), "the killed write left a hot journal")
         with self.assertRaises(CantCreateError) as caught:
-            with opened.write_transaction():
-                opened.add_users([("alice", None, "h")], store.utc_now())
+            self.open(read_only=True).users()
         self.assertEqual(
             caught.exception.message,
-            "the database %s is read-only: the file and its directory must be writable" % self.path,
+            "the database %s holds the unfinished write of an interrupted run, which a read-only "
+            "command cannot roll back: run sync-users (without --dry-run) to repair it" % self.path,
         )
-        self.assertEqual(self.file_bytes(), before)
+        self.assertEqual(self.open().users(), [], "a writer rolls it back")
+        self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
 
 
 class ReadWriteTest(StoreTestCase):
@@ -389,7 +401,7 @@ class ErrorTranslationTest(unittest.TestCase):
         ]
         for text, expected in cases:
             with self.subTest(text=text):
-                translated = store.database_error(sqlite3.OperationalError(text), "x.db", 1.0)
+                translated = store.database_error(sqlite3.OperationalError(text), "x.db", 1.0, False)
                 if expected is None:
                     self.assertIsNone(translated)
                 else:
