@@ -202,14 +202,16 @@ def _uri(path, mode):
     return pathlib.Path(os.path.abspath(path)).as_uri() + "?mode=" + mode
 
 
-def open_database(path, create=True, wait=30.0, read_only=False):
+def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
     """Open the database at ``path`` and return a ``UserStore``.
 
-    ``create`` makes a missing file (0600); the schema is created or upgraded
-    unless ``read_only``, which opens an existing file without ever writing to
-    it. ``wait`` is how many seconds to wait for another run's lock before
-    ``BusyError``. Raises ``CantCreateError`` (73) when the database cannot be
-    opened or created, or has a newer schema than this tool knows.
+    ``create`` makes a missing file (0600). The schema is created or upgraded
+    at once when ``upgrade``; pass False to do it later, inside the write
+    transaction of the first change (``UserStore.upgrade``). ``read_only``
+    opens an existing file and never writes to it. ``wait`` is how many seconds
+    to wait for another run's lock before ``BusyError``. Raises
+    ``CantCreateError`` (73) when the database cannot be opened or created, or
+    has a newer schema than this tool knows.
     """
     if not os.path.exists(path):
         if read_only or not create:
@@ -222,13 +224,13 @@ def open_database(path, create=True, wait=30.0, read_only=False):
         create_file(path)
     elif not read_only:
         _check_writable(path)
-    with translated_errors(path, wait):
+    with translated_errors(path, wait, read_only):
         connection = sqlite3.connect(
             _uri(path, "ro" if read_only else "rw"), uri=True, timeout=wait, isolation_level=None
         )
     try:
         store = UserStore(connection, path, wait, read_only)
-        if not read_only:
+        if upgrade and not read_only:
             store.upgrade()
         else:
             store.check_version()
@@ -282,14 +284,25 @@ class UserStore(object):
         return version
 
     def upgrade(self):
-        """Create the schema or apply the forward migrations it lacks, in one transaction."""
+        """Create the schema or apply the forward migrations it lacks, all or nothing.
+
+        Inside ``write_transaction()`` the migrations become part of it;
+        otherwise they get a transaction of their own.
+        """
         if self.check_version() == SCHEMA_VERSION:
             return
-        with self.write_transaction():
-            # Another run may have upgraded it while this one waited for the lock.
-            version = self.check_version()
-            if version == 0:
-                self._refuse_foreign_tables()
+        if self.connection.in_transaction:
+            self._migrate()
+        else:
+            with self.write_transaction():
+                self._migrate()
+
+    def _migrate(self):
+        # Read again under the lock: another run may have upgraded it meanwhile.
+        version = self.check_version()
+        if version == 0:
+            self._refuse_foreign_tables()
+        with self._errors():
             for target, statements in MIGRATIONS:
                 if target > version:
                     for statement in statements:

@@ -227,6 +227,22 @@ class MigrationTest(StoreTestCase):
         self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION + 1,)])
         self.assertEqual(self.raw("SELECT username, note FROM users"), [("alice", None)])
 
+    def test_upgrade_inside_a_transaction_is_undone_with_it(self):
+        open(self.path, "wb").close()
+        opened = self.open(upgrade=False)
+        self.assertEqual(opened.schema_version(), 0)
+        with self.assertRaises(ZeroDivisionError):
+            with opened.write_transaction():
+                opened.upgrade()
+                opened.add_users([("alice", None, "h")], store.utc_now())
+                1 / 0
+        self.assertEqual(self.file_bytes(), b"")
+        with opened.write_transaction():
+            opened.upgrade()
+            opened.add_users([("alice", None, "h")], store.utc_now())
+        self.assertEqual(self.raw("SELECT username FROM users"), [("alice",)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+
     def test_failed_migration_changes_nothing(self):
         self.open().close()
         before = self.file_bytes()

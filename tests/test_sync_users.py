@@ -21,7 +21,7 @@ SECRETS = (
     "pw-Bob-first-3",
     "pw-Carol-first-4",
     "pw-Dave-first-5",
-    "shrt7pw",
+    "pw-sh7x",
 )
 ALICE, ALICE2, BOB, CAROL, DAVE, SHORT = SECRETS
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")

@@ -65,25 +65,30 @@ def sync_users(ctx, args):
     loaded = users_file.read(args.file, stdin=ctx.stdin, format=args.input_format, warn=ctx.log.warning)
     hashing = Hashing(ctx, loaded.source)
     path = ctx.settings.db_path
-    if args.dry_run or not os.path.exists(path):
-        if os.path.exists(path):
-            rows = read_rows(path, args.wait)
-        else:
-            store.check_creatable(path)
-            rows = {}
-        plan = hashing.plan(loaded.entries, rows, {})
+    # Everything that can fail on the file's account (its content, a new user
+    # without a password, a password that cannot be hashed) fails before the
+    # database is created, upgraded or written.
+    if os.path.exists(path):
+        database = store.open_database(path, wait=args.wait, read_only=args.dry_run, upgrade=False)
+    else:
+        store.check_creatable(path)
+        database = None
+    try:
+        version, rows = database.snapshot() if database is not None else (None, {})
+        answers = {}
+        plan = hashing.plan(loaded.entries, rows, answers)
         if args.dry_run:
             report(ctx, args.format, plan, dry_run=True)
             return 0
-    with store.open_database(path, create=True, wait=args.wait) as database:
-        version, rows = database.snapshot()
-        answers = {}
-        plan = hashing.plan(loaded.entries, rows, answers)
         hashes = hashing.hash_for(sync_plan.hashes_missing(plan, {}))
+        if database is None:
+            database = store.open_database(path, create=True, wait=args.wait, upgrade=False)
         with database.write_transaction():
-            if database.data_version() != version:
-                # Another run committed since the snapshot: decide again on what
-                # is there now, verifying and hashing only what is new.
+            database.upgrade()
+            if version is None or database.data_version() != version:
+                # Another run committed since the snapshot (or there was no
+                # database): decide again on what is there now, verifying and
+                # hashing only what is new.
                 version, rows = database.snapshot()
                 plan = hashing.plan(loaded.entries, rows, answers)
                 hashes.update(hashing.hash_for(sync_plan.hashes_missing(plan, hashes)))
@@ -92,15 +97,11 @@ def sync_users(ctx, args):
             database.add_users(created, now)
             database.set_password_hashes(reset, now)
             database.add_sync_run(audit_record(loaded, plan, started_at))
+    finally:
+        if database is not None:
+            database.close()
     report(ctx, args.format, plan, dry_run=False)
     return 0
-
-
-def read_rows(path, wait):
-    from prospector_scheduler import store
-
-    with store.open_database(path, wait=wait, read_only=True) as database:
-        return database.snapshot()[1]
 
 
 class Hashing(object):
