@@ -1,0 +1,612 @@
+"""Tests of the users-file schema and of reading users files (prospector_scheduler.users_file)."""
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import typing
+import unittest
+
+from prospector_scheduler import users_file
+from prospector_scheduler.errors import DataError, ErrorList, NoInputError
+from tests.support import DATA, TemporaryDirectoryTestCase
+
+CASES = os.path.join(DATA, "users")
+PROGRAM = "prospector-scheduler"
+
+try:
+    from prospector_scheduler import miniyaml
+except ImportError:  # the parser is on another branch until it is merged
+    miniyaml = None
+
+try:
+    from prospector_scheduler import passwords
+except ImportError:  # likewise the hashing module
+    passwords = None
+
+
+def case_files(folder):
+    """(name, path) of the input files of a case folder, sorted."""
+    directory = os.path.join(CASES, folder)
+    for name in sorted(os.listdir(directory)):
+        if os.path.splitext(name)[1] in (".yaml", ".yml", ".json", ".in"):
+            yield name, os.path.join(directory, name)
+
+
+def read_bytes(path):
+    with open(path, "rb") as stream:
+        return stream.read()
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as stream:
+        return stream.read()
+
+
+def report(error):
+    return "\n".join(error.report_lines(PROGRAM)) + "\n"
+
+
+def needs_parser(test, name):
+    if name.endswith((".yaml", ".yml")) and miniyaml is None:
+        test.skipTest("prospector_scheduler.miniyaml is not merged yet")
+
+
+class CaseFilesTest(unittest.TestCase):
+    def test_valid_files_give_their_entries(self):
+        for name, path in case_files("valid"):
+            with self.subTest(case=name):
+                needs_parser(self, name)
+                expected = json.loads(read_text(os.path.splitext(path)[0] + ".entries"))
+                entries = users_file.parse(read_bytes(path), name)
+                self.assertEqual([entry._asdict() for entry in entries], expected)
+                for entry in entries:
+                    self.assertIsInstance(entry, users_file.UserEntry)
+
+    def test_invalid_files_give_every_error_and_no_password(self):
+        for name, path in case_files("invalid"):
+            with self.subTest(case=name):
+                needs_parser(self, name)
+                expected = read_text(os.path.splitext(path)[0] + ".errors")
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.parse(read_bytes(path), name)
+                self.assertEqual(report(caught.exception), expected)
+                self.assertNotIn("SECRET", report(caught.exception) + str(caught.exception))
+                for error in caught.exception.errors:
+                    self.assertIsInstance(error, DataError)
+                    self.assertEqual(error.exit_code, 65)
+                    self.assertEqual(error.path, name)
+
+    def test_every_case_has_its_expectation(self):
+        for folder, suffix in (("valid", ".entries"), ("invalid", ".errors")):
+            for name, path in case_files(folder):
+                with self.subTest(case=name):
+                    self.assertTrue(os.path.exists(os.path.splitext(path)[0] + suffix))
+
+
+def parse_json(document):
+    return users_file.parse(json.dumps(document).encode("utf-8"), "t.json")
+
+
+def json_errors(document):
+    try:
+        parse_json(document)
+    except ErrorList as error:
+        return [str(item) for item in error.errors]
+    raise AssertionError("no error for %r" % (document,))
+
+
+class SchemaRulesTest(unittest.TestCase):
+    def test_email_addresses(self):
+        good = ["a@b.co", "first.last+tag@mail.example.org", "\u00e9@\u00e9xample.fr", "a@b.c.d"]
+        bad = [
+            ("a.example.com", "it needs exactly one @"),
+            ("a@b@c.com", "it needs exactly one @"),
+            ("@example.com", "nothing before the @"),
+            ("a@localhost", "the domain after the @ needs a dot between non-empty names"),
+            ("a@.example", "the domain after the @ needs a dot between non-empty names"),
+            ("a@example.", "the domain after the @ needs a dot between non-empty names"),
+            ("a@ex..ample", "the domain after the @ needs a dot between non-empty names"),
+            ("a b@example.com", "it contains white space or a control character"),
+            ("a@example.com\n", "it contains white space or a control character"),
+            ("a\u0085@example.com", "it contains white space or a control character"),
+        ]
+        for email in good:
+            with self.subTest(email=email):
+                self.assertEqual(parse_json({"users": [{"username": "u", "email": email}]})[0].email, email)
+        for email, reason in bad:
+            with self.subTest(email=email):
+                self.assertEqual(json_errors({"users": [{"username": "u", "email": email}]}), [
+                    "t.json: users[0].email: %s does not look like an email address (%s)"
+                    % (users_file._quote(email), reason)])
+
+    def test_usernames(self):
+        for username in ["admin", "a b", "\u00e9milie", "0123", "x" * 300]:
+            with self.subTest(username=username):
+                self.assertEqual(parse_json({"users": [{"username": username}]})[0].username, username)
+        bad = [
+            ("", "t.json: users[0].username: empty; a username is required"),
+            (" a", 't.json: users[0].username: " a" begins or ends with white space'),
+            ("a\t", 't.json: users[0].username: "a\\t" begins or ends with white space'),
+            ("a\u00a0", 't.json: users[0].username: "a\\xa0" begins or ends with white space'),
+            ("a\x1bb", 't.json: users[0].username: "a\\x1bb" contains a control character'),
+            ("a\x7f", 't.json: users[0].username: "a\\x7f" contains a control character'),
+            ("a\u2028b", 't.json: users[0].username: "a\\u2028b" contains a control character'),
+            ('a"\\', 't.json: users[0].username: "a\\"\\\\" contains a control character'),
+        ]
+        for username, message in bad[:-1]:
+            with self.subTest(username=username):
+                self.assertEqual(json_errors({"users": [{"username": username}]}), [message])
+        self.assertEqual(users_file._quote('a"\\'), '"a\\"\\\\"')
+
+    def test_missing_username_and_duplicates_name_both_places(self):
+        self.assertEqual(json_errors({"users": [{"email": "a@b.co"}]}),
+                         ['t.json: users[0]: missing the key "username"'])
+        self.assertEqual(json_errors({"users": [{"username": "a"}, {"username": "b"}, {"username": "a"}]}),
+                         ['t.json: users[2].username: duplicate username "a"; first given at users[0]'])
+
+    def test_duplicate_found_even_when_the_first_entry_has_other_errors(self):
+        self.assertEqual(json_errors({"users": [{"username": "a", "email": "x"}, {"username": "a"}]}), [
+            't.json: users[0].email: "x" does not look like an email address (it needs exactly one @)',
+            't.json: users[1].username: duplicate username "a"; first given at users[0]'])
+
+    def test_password_rules(self):
+        cases = [
+            ({"username": "a", "password": "p", "password_hash": "h"},
+             ['t.json: users[0]: both "password" and "password_hash" are given; give one']),
+            ({"username": "a", "password": ""},
+             ["t.json: users[0].password: empty; leave the key out to give no password"]),
+            ({"username": "a", "reset_on_next_run": True},
+             ['t.json: users[0].reset_on_next_run: true requires "password" or "password_hash"']),
+            ({"username": "a", "reset_on_next_run": True, "password": None},
+             ['t.json: users[0].reset_on_next_run: true requires "password" or "password_hash"']),
+        ]
+        for entry, expected in cases:
+            with self.subTest(entry=entry):
+                errors = json_errors({"users": [entry]})
+                if "password_hash" in entry and passwords is not None:
+                    errors = [error for error in errors if ".password_hash:" not in error]
+                self.assertEqual(errors, expected)
+        self.assertFalse(parse_json({"users": [{"username": "a", "reset_on_next_run": False}]})[0]
+                         .reset_on_next_run)
+
+    @unittest.skipIf(passwords is None, "prospector_scheduler.passwords is not merged yet")
+    def test_password_hash_is_checked_by_the_passwords_module(self):
+        policy = passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000)
+        good = passwords.hash_password("SECRET-pw", policy)
+        entry = parse_json({"users": [{"username": "a", "password_hash": good}]})[0]
+        self.assertEqual(entry.password_hash, good)
+        for bad in ["SECRET-not-a-hash", good[:-4], "$scrypt$ln=40,r=8,p=1$SECRET$SECRET"]:
+            with self.subTest(hash=bad):
+                errors = json_errors({"users": [{"username": "a", "password_hash": bad}]})
+                self.assertEqual(len(errors), 1)
+                self.assertTrue(errors[0].startswith("t.json: users[0].password_hash: "), errors[0])
+                self.assertNotIn(bad, errors[0])
+                self.assertNotIn("SECRET", errors[0])
+
+    def test_unknown_keys(self):
+        cases = [
+            ("reset_on_next_rn", 'users[0].reset_on_next_rn: unknown key; did you mean "reset_on_next_run"?'),
+            ("Username", 'users[0].Username: unknown key; did you mean "username"?'),
+            ("passwd", 'users[0].passwd: unknown key; did you mean "password"?'),
+            ("mail", 'users[0].mail: unknown key; did you mean "email"?'),
+            ("groups", "users[0].groups: unknown key; expected one of: "
+                       "username, password, password_hash, email, reset_on_next_run"),
+            ("password:hunter2", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
+            ("pass word", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
+        ]
+        for key, message in cases:
+            with self.subTest(key=key):
+                self.assertEqual(json_errors({"users": [{"username": "a", key: "hunter2"}]}),
+                                 ["t.json: " + message])
+
+    def test_top_level(self):
+        cases = [
+            ({}, ['t.json: missing the key "users" (a list of users; "users: []" for none)']),
+            ({"users": None}, ['t.json: users: expected a sequence of users, got null (write "users: []" for none)']),
+            ({"users": "a"}, ["t.json: users: expected a sequence of users, got a string"]),
+            ("users", ['t.json: expected a mapping with the key "users" at the top level, got a string']),
+            (None, ['t.json: expected a mapping with the key "users" at the top level, got null']),
+            ({"users": [], "version": 1}, ['t.json: version: unknown key; expected only "users"']),
+        ]
+        for document, expected in cases:
+            with self.subTest(document=document):
+                self.assertEqual(json_errors(document), expected)
+
+    def test_json_types_are_never_converted(self):
+        for field in ("username", "password", "password_hash", "email"):
+            for value, kind in ((123, "a number"), (1.5, "a number"), (True, "a boolean"),
+                                ([], "a sequence"), ({}, "a mapping")):
+                with self.subTest(field=field, value=value):
+                    entry = {"username": "a", field: value}
+                    self.assertEqual(json_errors({"users": [entry]}), [
+                        "t.json: users[0].%s: expected a string, got %s" % (field, kind)])
+        for value, kind in (("true", "a string"), (1, "a number"), ([], "a sequence")):
+            with self.subTest(field="reset_on_next_run", value=value):
+                self.assertEqual(json_errors({"users": [{"username": "a", "reset_on_next_run": value}]}), [
+                    "t.json: users[0].reset_on_next_run: expected a boolean (true or false), got %s" % kind])
+
+
+# --- YAML, fed nodes built by hand as miniyaml's API describes them ---------
+
+class Scalar(typing.NamedTuple):
+    text: str
+    style: str
+    line: int
+    column: int
+
+
+class Mapping(typing.NamedTuple):
+    items: list
+    line: int
+    column: int
+
+
+class Sequence(typing.NamedTuple):
+    items: list
+    line: int
+    column: int
+
+
+HAND_MADE = (Scalar, Mapping, Sequence)
+QUOTES = {"plain": "", "single": "'", "double": '"'}
+
+
+def block_document(entries):
+    """The text and the nodes of ``users:`` with block entries of (key, text, style) fields."""
+    lines = ["users:"]
+    users = []
+    for fields in entries:
+        pairs = []
+        for index, (key, text, style) in enumerate(fields):
+            line = len(lines) + 1
+            written = QUOTES[style] + text + QUOTES[style]
+            lines.append(("  - " if index == 0 else "    ") + "%s: %s" % (key, written))
+            pairs.append((Scalar(key, "plain", line, 5), Scalar(text, style, line, 7 + len(key))))
+        users.append(Mapping(pairs, pairs[0][0].line, 5))
+    root = Mapping([(Scalar("users", "plain", 1, 1), Sequence(users, 2, 3))], 1, 1)
+    return "\n".join(lines) + "\n", root
+
+
+def yaml_entries(text, root):
+    return users_file._yaml_entries(root, text, "hand.yaml", HAND_MADE)
+
+
+def yaml_report(text, root):
+    with self_raises() as caught:
+        yaml_entries(text, root)
+    return report(caught.error)
+
+
+class self_raises(object):
+    """A tiny assertRaises(ErrorList) usable outside a TestCase."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        if not isinstance(value, ErrorList):
+            raise AssertionError("expected ErrorList, got %r" % (value,))
+        self.error = value
+        return True
+
+
+class YAMLTypingTest(unittest.TestCase):
+    def test_string_fields_take_the_text_as_written(self):
+        cases = [
+            ("0123", "plain", "0123"), ("yes", "plain", "yes"), ("1_000", "plain", "1_000"),
+            ("1:20", "plain", "1:20"), ("2001-01-01", "plain", "2001-01-01"), ("1e3", "plain", "1e3"),
+            (".inf", "plain", ".inf"), ("nULL", "plain", "nULL"), ("null", "double", "null"),
+            ("~", "single", "~"), ("", "plain", None), ("~", "plain", None), ("null", "plain", None),
+            ("Null", "plain", None), ("NULL", "plain", None), ("x\n", "literal", "x\n"),
+            ("", "double", ""), ("", "folded", ""),
+        ]
+        for text, style, expected in cases:
+            with self.subTest(text=text, style=style):
+                root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+                    (Scalar("username", "plain", 2, 5), Scalar("u", "plain", 2, 15)),
+                    (Scalar("password", "plain", 3, 5), Scalar(text, style, 3, 15)),
+                ], 2, 5)], 2, 3))], 1, 1)
+                if expected == "":
+                    with self.assertRaises(ErrorList):
+                        yaml_entries("", root)
+                elif expected is None:
+                    self.assertIsNone(yaml_entries("", root)[0].password)
+                else:
+                    self.assertEqual(yaml_entries("", root)[0].password, expected)
+
+    def test_boolean_field(self):
+        for word in ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "tRuE", "yEs", "oN"]:
+            with self.subTest(word=word):
+                text, root = block_document([[("username", "u", "plain"), ("password", "p", "plain"),
+                                              ("reset_on_next_run", word, "plain")]])
+                self.assertIs(yaml_entries(text, root)[0].reset_on_next_run, True)
+        for word in ["false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "fAlSe", "", "~", "null"]:
+            with self.subTest(word=word):
+                text, root = block_document([[("username", "u", "plain"), ("reset_on_next_run", word, "plain")]])
+                self.assertIs(yaml_entries(text, root)[0].reset_on_next_run, False)
+        accepted = "true, false, yes, no, on or off, in any case"
+        bad = [
+            ("1", "plain", '"1"'), ("y", "plain", '"y"'), ("nope", "plain", '"nope"'),
+            ("true", "double", None), ("false", "single", None),
+        ]
+        for word, style, got in bad:
+            with self.subTest(word=word, style=style):
+                text, root = block_document([[("username", "u", "plain"), ("reset_on_next_run", word, style)]])
+                if got is None:
+                    message = "expected a boolean (%s, without quotes), got a quoted string" % accepted
+                else:
+                    message = "expected a boolean (%s), got %s" % (accepted, got)
+                written = QUOTES[style] + word + QUOTES[style]
+                self.assertEqual(yaml_report(text, root), (
+                    "hand.yaml:3:24: users[0].reset_on_next_run: %s\n"
+                    "        reset_on_next_run: %s\n"
+                    "                           ^\n") % (message, written))
+
+    def test_collections_where_a_string_belongs(self):
+        root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+            (Scalar("username", "plain", 2, 5), Sequence([Scalar("a", "plain", 2, 16)], 2, 15)),
+            (Scalar("email", "plain", 3, 5), Mapping([], 3, 12)),
+        ], 2, 5), Scalar("SECRET", "plain", 4, 5)], 2, 3))], 1, 1)
+        text = "users:\n  - username: [a]\n    email: {}\n  - SECRET\n"
+        # A scalar in a sequence may be anything, a password too: its line is not shown.
+        self.assertEqual(yaml_report(text, root), (
+            "hand.yaml:2:15: users[0].username: expected a string, got a sequence\n"
+            "hand.yaml:3:12: users[0].email: expected a string, got a mapping\n"
+            "        email: {}\n"
+            "               ^\n"
+            "hand.yaml:4:5: users[1]: expected a mapping (one user), got a scalar\n"))
+
+    def test_empty_document(self):
+        with self.assertRaises(ErrorList) as caught:
+            yaml_entries("# nothing\n", None)
+        self.assertEqual(report(caught.exception),
+                         'hand.yaml: the file is empty; expected a mapping with the key "users"\n')
+
+
+class NoSecretInExcerptsTest(unittest.TestCase):
+    """An error's line is shown only when no password or hash can lie on it."""
+
+    def test_line_of_its_own_is_shown_and_password_lines_are_not(self):
+        text, root = block_document([
+            [("username", " bob", "double"), ("password", "SECRET-1", "plain"), ("email", "x", "plain")],
+            [("username", "ann", "plain"), ("pasword", "SECRET-2", "plain"), ("reset_on_next_rn", "yes", "plain"),
+             ("pw", "SECRET-3", "plain"), ("password_hash", "SECRET-4", "plain")],
+        ])
+        self.assertEqual(yaml_report(text, root), (
+            'hand.yaml:2:15: users[0].username: " bob" begins or ends with white space\n'
+            '      - username: " bob"\n'
+            "                  ^\n"
+            'hand.yaml:4:12: users[0].email: "x" does not look like an email address (it needs exactly one @)\n'
+            "        email: x\n"
+            "               ^\n"
+            'hand.yaml:6:5: users[1].pasword: unknown key; did you mean "password"?\n'
+            'hand.yaml:7:5: users[1].reset_on_next_rn: unknown key; did you mean "reset_on_next_run"?\n'
+            "        reset_on_next_rn: yes\n"
+            "        ^\n"
+            "hand.yaml:8:5: users[1].pw: unknown key; expected one of: "
+            "username, password, password_hash, email, reset_on_next_run\n"
+            + self.hash_error("hand.yaml:9:20: users[1].password_hash: ", "SECRET-4")))
+
+    @staticmethod
+    def hash_error(prefix, bad):
+        """The report line for a bad hash, once the passwords module is there to check it."""
+        if passwords is None:
+            return ""
+        try:
+            passwords.check_hash(bad)
+        except DataError as error:
+            return prefix + error.message + "\n"
+        raise AssertionError("check_hash accepted %r" % (bad,))
+
+    def test_flow_line_with_a_password_is_not_shown(self):
+        text = 'users: [{username: " bob", password: SECRET-1}]\n'
+        root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+            (Scalar("username", "plain", 1, 10), Scalar(" bob", "double", 1, 20)),
+            (Scalar("password", "plain", 1, 28), Scalar("SECRET-1", "plain", 1, 38)),
+        ], 1, 10)], 1, 8))], 1, 1)
+        self.assertEqual(yaml_report(text, root),
+                         'hand.yaml:1:20: users[0].username: " bob" begins or ends with white space\n')
+
+    def test_multi_line_password(self):
+        # The password runs on to the line of the username: not shown.
+        text = 'users: [{password: "SECRET-a\n  SECRET-b", username: " bob"}]\n'
+        root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+            (Scalar("password", "plain", 1, 10), Scalar("SECRET-a SECRET-b", "double", 1, 20)),
+            (Scalar("username", "plain", 2, 15), Scalar(" bob", "double", 2, 25)),
+        ], 1, 10)], 1, 8))], 1, 1)
+        self.assertEqual(yaml_report(text, root),
+                         'hand.yaml:2:25: users[0].username: " bob" begins or ends with white space\n')
+        # The password ends before the next line starts: that line is shown.
+        text = 'users:\n  - password: "SECRET-a\n      SECRET-b"\n    username: " bob"\n'
+        root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+            (Scalar("password", "plain", 2, 5), Scalar("SECRET-a SECRET-b", "double", 2, 15)),
+            (Scalar("username", "plain", 4, 5), Scalar(" bob", "double", 4, 15)),
+        ], 2, 5)], 2, 3))], 1, 1)
+        self.assertEqual(yaml_report(text, root), (
+            'hand.yaml:4:15: users[0].username: " bob" begins or ends with white space\n'
+            '        username: " bob"\n'
+            "                  ^\n"))
+
+    def test_secret_deep_inside_a_value_hides_its_line(self):
+        text = "users:\n  - username: {a: {b: {password: SECRET}}}\n"
+        deep = Mapping([(Scalar("b", "plain", 2, 20), Mapping([
+            (Scalar("password", "plain", 2, 24), Scalar("SECRET", "plain", 2, 34))], 2, 23))], 2, 19)
+        root = Mapping([(Scalar("users", "plain", 1, 1), Sequence([Mapping([
+            (Scalar("username", "plain", 2, 5), Mapping([(Scalar("a", "plain", 2, 16), deep)], 2, 15)),
+        ], 2, 5)], 2, 3))], 1, 1)
+        self.assertEqual(yaml_report(text, root),
+                         "hand.yaml:2:15: users[0].username: expected a string, got a mapping\n")
+
+    def test_last_secret_hides_the_rest_of_the_file(self):
+        text = "users:\n  - username: a\n    password: SECRET\n    # SECRET\n"
+        _text, root = block_document([[("username", "a", "plain"), ("password", "SECRET", "plain")]])
+        self.assertEqual(users_file._secret_lines(root, text, HAND_MADE), {3, 4, 5})
+
+    def test_unprintable_line_is_not_shown(self):
+        text, root = block_document([[("username", "a\x1b[2Jb", "double")]])
+        self.assertEqual(yaml_report(text, root),
+                         'hand.yaml:2:15: users[0].username: "a\\x1b[2Jb" contains a control character\n')
+
+
+@unittest.skipIf(miniyaml is None, "prospector_scheduler.miniyaml is not merged yet")
+class YAMLSyntaxErrorTest(unittest.TestCase):
+    def test_syntax_errors_have_a_place_and_never_the_line(self):
+        documents = [
+            'users:\n  - username: a\n    password: "SECRET-abc\n',
+            "users:\n  - username: a\n    password: 'SECRET-abc\n",
+            'users:\n  - username: a\n    password: "SECRET\\qabc"\n',
+            "users:\n  - username: a\n    password: SECRET: abc\n",
+            "users:\n  - username: a\n    password: &x SECRET-abc\n",
+            "users:\n  - username: a\n\tpassword: SECRET-abc\n",
+            "users:\n  - {username: a, password: SECRET-abc\n",
+        ]
+        for document in documents:
+            with self.subTest(document=document):
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.parse(document.encode("utf-8"), "s.yaml")
+                (error,) = caught.exception.errors
+                self.assertIsInstance(error, DataError)
+                self.assertEqual(error.path, "s.yaml")
+                self.assertIsNotNone(error.line)
+                self.assertIsNone(error.excerpt)
+                self.assertNotIn("SECRET", report(caught.exception))
+
+
+# --- format, reading, and the option ----------------------------------------
+
+class FormatTest(unittest.TestCase):
+    def test_format_from_extension_then_content(self):
+        cases = [
+            ("u.json", b'{"users": []}', None), ("U.JSON", b'{"users": []}', None),
+            ("u", b' \n\t{"users": []}', None), ("<stdin>", b'[]', 'expected a mapping'),
+            ("u.txt", b'{"users": [', "invalid JSON"),
+        ]
+        for source, data, error in cases:
+            with self.subTest(source=source):
+                if error is None:
+                    self.assertEqual(users_file.parse(data, source), [])
+                else:
+                    with self.assertRaises(ErrorList) as caught:
+                        users_file.parse(data, source)
+                    self.assertIn(error, str(caught.exception))
+
+    def test_forced_format_wins(self):
+        with self.assertRaises(ErrorList) as caught:
+            users_file.parse(b"users: []\n", "u.yaml", format="json")
+        self.assertEqual(str(caught.exception), "u.yaml:1:1: invalid JSON: Expecting value")
+        self.assertEqual(users_file.parse(b'{"users": []}', "u.yaml", format="json"), [])
+        with self.assertRaises(ValueError):
+            users_file.parse(b"{}", "u.json", format="toml")
+
+    def test_content_that_is_not_json_is_read_as_yaml(self):
+        if miniyaml is None:
+            self.skipTest("prospector_scheduler.miniyaml is not merged yet")
+        self.assertEqual(users_file.parse(b"# users\nusers: []\n", "<stdin>"), [])
+
+    def test_add_format_argument(self):
+        parser = argparse.ArgumentParser()
+        users_file.add_format_argument(parser)
+        self.assertIsNone(parser.parse_args([]).input_format)
+        self.assertEqual(parser.parse_args(["--input-format", "yaml"]).input_format, "yaml")
+        self.assertEqual(parser.parse_args(["--input-format", "json"]).input_format, "json")
+
+
+class BytesStream(object):
+    """A text stream over bytes, like sys.stdin, with the bytes in ``buffer``."""
+
+    def __init__(self, data):
+        self.buffer = io.BytesIO(data)
+
+    def read(self):
+        raise AssertionError("the text layer must not be read")
+
+
+class ReadTest(TemporaryDirectoryTestCase):
+    DOCUMENT = b'{"users": [{"username": "a", "password": "SECRET-1"}]}'
+
+    def write(self, name, data, mode=0o600):
+        path = os.path.join(self.tmp, name)
+        with open(path, "wb") as stream:
+            stream.write(data)
+        os.chmod(path, mode)
+        return path
+
+    def test_read_a_path(self):
+        path = self.write("u.json", self.DOCUMENT)
+        warnings = []
+        loaded = users_file.read(path, warn=warnings.append)
+        self.assertEqual(loaded.source, path)
+        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
+        self.assertEqual([entry.username for entry in loaded.entries], ["a"])
+        self.assertEqual(warnings, [])
+
+    def test_readable_by_others_warns_once(self):
+        for mode in (0o640, 0o604, 0o644, 0o666):
+            with self.subTest(mode=oct(mode)):
+                path = self.write("u s.json", self.DOCUMENT, mode)
+                warnings = []
+                users_file.read(path, warn=warnings.append)
+                self.assertEqual(warnings, ["%s can be read by group or others; it may hold passwords: "
+                                            "run chmod 600 '%s'" % (path, path)])
+        for mode in (0o600, 0o400, 0o620, 0o602):
+            with self.subTest(mode=oct(mode)):
+                warnings = []
+                users_file.read(self.write("u.json", self.DOCUMENT, mode), warn=warnings.append)
+                self.assertEqual(warnings, [])
+
+    def test_stdin_bytes(self):
+        loaded = users_file.read("-", stdin=BytesStream(self.DOCUMENT), warn=self.fail)
+        self.assertEqual(loaded.source, "<stdin>")
+        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
+        with self.assertRaises(ErrorList) as caught:
+            users_file.read("-", stdin=BytesStream(b'{"users": [{"username": "\xe9"}]}'))
+        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8 (byte 0xe9); a users file is UTF-8 text")
+
+    def test_stdin_text(self):
+        loaded = users_file.read("-", stdin=io.StringIO(self.DOCUMENT.decode("utf-8")))
+        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
+        with self.assertRaises(ErrorList) as caught:
+            users_file.read("-", stdin=io.StringIO('{"users": [{"username": "\udce9"}]}'))
+        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8 (byte 0xed); a users file is UTF-8 text")
+        with self.assertRaises(NoInputError):
+            users_file.read("-")
+
+    def test_unreadable_paths(self):
+        directory = os.path.join(self.tmp, "d.yaml")
+        os.mkdir(directory)
+        cases = [
+            (os.path.join(self.tmp, "missing.yaml"), "cannot read the users file: No such file or directory"),
+            (directory, "cannot read the users file: it is a directory"),
+            (os.path.join(self.tmp, "missing", "u.yaml"), "cannot read the users file: No such file or directory"),
+        ]
+        if os.geteuid() != 0:
+            cases.append((self.write("locked.yaml", b"", 0o000), "cannot read the users file: Permission denied"))
+        for path, message in cases:
+            with self.subTest(path=path):
+                with self.assertRaises(NoInputError) as caught:
+                    users_file.read(path, warn=self.fail)
+                self.assertEqual(caught.exception.message, message)
+                self.assertEqual(caught.exception.path, path)
+                self.assertEqual(caught.exception.exit_code, 66)
+
+    def test_bad_bytes_have_a_place(self):
+        cases = [
+            (b'{"users": [\n  {"username": "a\x00"}]}', "u.json:2:18: NUL byte; a users file is UTF-8 text"),
+            (b'\xef\xbb\xbf{"a\x00": 1}', "u.json:1:4: NUL byte; a users file is UTF-8 text"),
+            (b'{"u\x00\xff": 1}', "u.json:1:4: NUL byte; a users file is UTF-8 text"),
+            (b'{"u\xff\x00": 1}', "u.json:1:4: invalid UTF-8 (byte 0xff); a users file is UTF-8 text"),
+            (b'{"\xc3\xa9\xc3": 1}', "u.json:1:4: invalid UTF-8 (byte 0xc3); a users file is UTF-8 text"),
+            (b'\n\n{"\xed\xa0\x80": 1}', "u.json:3:3: invalid UTF-8 (byte 0xed); a users file is UTF-8 text"),
+            (b'\xff\xfeu\x00', "u.json:1:1: invalid UTF-8 (byte 0xff); a users file is UTF-8 text"),
+        ]
+        for data, message in cases:
+            with self.subTest(data=data):
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.read(self.write("u.json", data), warn=self.fail)
+                self.assertEqual(str(caught.exception), message.replace("u.json", os.path.join(self.tmp, "u.json")))
+
+
+if __name__ == "__main__":
+    unittest.main()
