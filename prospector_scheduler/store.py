@@ -354,10 +354,12 @@ class UserStore(object):
             return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
     def snapshot(self):
-        """``(data_version, {username: UserRow})`` read in one transaction.
+        """``(data_version, {username: (email, password_hash)})`` read in one transaction.
 
         Comparing the version with ``data_version()`` later, inside the write
-        lock, tells whether another run changed the database in between.
+        lock, tells whether another run changed the database in between. The
+        rows are plain pairs, not ``UserRow``: a sync reads every user, and at
+        100,000 users making records would cost more than the query.
         """
         with self._errors():
             if not self.connection.in_transaction:
@@ -371,11 +373,8 @@ class UserStore(object):
     def _snapshot(self):
         rows = {}
         if self.has_schema():
-            make = UserRow._make
-            for row in self.connection.execute(
-                "SELECT id, username, email, password_hash, created_at, updated_at FROM users"
-            ):
-                rows[row[1]] = make(row)
+            cursor = self.connection.execute("SELECT username, email, password_hash FROM users")
+            rows = {username: (email, password_hash) for username, email, password_hash in cursor}
         # Read last, inside the same read transaction: no commit can come between.
         version = self.connection.execute("PRAGMA data_version").fetchone()[0]
         return version, rows

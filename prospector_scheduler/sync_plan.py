@@ -84,29 +84,28 @@ class Plan(NamedTuple):
         return [action for action in self.actions if action.kind != UNCHANGED]
 
 
-def _wants_verification(entry, row):
-    return row is not None and entry.reset_on_next_run and entry.password is not None
-
-
 def checks_needed(entries, rows, answered=()):
     """The ``Check`` for every entry to reset whose stored hash might already be right.
 
-    ``rows`` maps usernames to ``store.UserRow``; pairs ``(username,
-    stored_hash)`` in ``answered`` are left out, so that after reading the rows
-    again only hashes that changed meanwhile are checked again.
+    ``rows`` maps usernames to ``(email, password_hash)`` as
+    ``store.UserStore.snapshot`` reads them; pairs ``(username, stored_hash)``
+    in ``answered`` are left out, so that after reading the rows again only
+    hashes that changed meanwhile are checked again.
     """
     checks = []
     for entry in entries:
+        if not entry.reset_on_next_run or entry.password is None:
+            continue
         row = rows.get(entry.username)
-        if _wants_verification(entry, row) and (entry.username, row.password_hash) not in answered:
-            checks.append(Check(entry.username, entry.password, row.password_hash))
+        if row is not None and (entry.username, row[1]) not in answered:
+            checks.append(Check(entry.username, entry.password, row[1]))
     return checks
 
 
 def plan_sync(entries, rows, current, source):
     """Decide what happens to each entry; raise ``ErrorList`` if any cannot be done.
 
-    ``current`` maps ``(username, stored_hash)`` to True when that stored hash
+    ``rows`` maps usernames to ``(email, password_hash)``. ``current`` maps ``(username, stored_hash)`` to True when that stored hash
     verifies the file's password and needs no rehashing under the current
     policy, else False; it must answer every ``checks_needed`` pair.
     ``source`` names the users file in error messages.
@@ -129,16 +128,16 @@ def plan_sync(entries, rows, current, source):
                 continue
             actions.append(Action(CREATE, entry, None, entry.password_hash))
         elif not entry.reset_on_next_run:
-            actions.append(Action(UNCHANGED, entry, row.email, None))
+            actions.append(Action(UNCHANGED, entry, row[0], None))
         elif entry.password_hash is not None:
-            kind = UNCHANGED if entry.password_hash == row.password_hash else RESET
-            actions.append(Action(kind, entry, row.email, entry.password_hash))
+            kind = UNCHANGED if entry.password_hash == row[1] else RESET
+            actions.append(Action(kind, entry, row[0], entry.password_hash))
         else:
-            key = (entry.username, row.password_hash)
+            key = (entry.username, row[1])
             if key not in current:
                 raise ValueError("the stored hash of %r was not checked" % entry.username)
             kind = UNCHANGED if current[key] else RESET
-            actions.append(Action(kind, entry, row.email, None))
+            actions.append(Action(kind, entry, row[0], None))
     if errors:
         raise ErrorList(errors)
     return Plan(actions)

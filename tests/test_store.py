@@ -312,8 +312,7 @@ class ReadWriteTest(StoreTestCase):
             ],
         )
         version, rows = opened.snapshot()
-        self.assertEqual(sorted(rows), ["alice", "bob"])
-        self.assertEqual(rows["bob"], users[1])
+        self.assertEqual(rows, {"alice": ("a@example.com", "h2"), "bob": (None, "h3")})
 
     def test_sync_runs_round_trip(self):
         opened = self.open()

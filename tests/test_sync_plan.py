@@ -4,7 +4,6 @@ import unittest
 
 from prospector_scheduler import sync_plan
 from prospector_scheduler.errors import DataError, ErrorList
-from prospector_scheduler.store import UserRow
 from prospector_scheduler.sync_plan import CREATE, RESET, UNCHANGED
 from prospector_scheduler.users_file import UserEntry
 
@@ -15,14 +14,11 @@ def entry(username, password=None, password_hash=None, email=None, reset=False, 
     return UserEntry(username, password, password_hash, email, reset, line, column)
 
 
-def row(username, password_hash="$stored$" + "x", email=None):
-    return UserRow(1, username, email, password_hash, "2024-05-01T02:00:00Z", "2024-05-01T02:00:00Z")
-
-
+# As store.UserStore.snapshot reads them: {username: (email, password_hash)}
 ROWS = {
-    "ann": row("ann", "$stored$ann", "ann@example.com"),
-    "ben": row("ben", "$stored$ben", None),
-    "cid": row("cid", "$stored$cid", "cid@example.com"),
+    "ann": ("ann@example.com", "$stored$ann"),
+    "ben": (None, "$stored$ben"),
+    "cid": ("cid@example.com", "$stored$cid"),
 }
 
 
@@ -81,7 +77,7 @@ class PlanTest(unittest.TestCase):
                 self.assertEqual(action.needs_hashing, needs_hashing)
                 self.assertEqual(action.email_differs, email_differs)
                 stored = ROWS.get(one.username)
-                self.assertEqual(action.stored_email, stored.email if stored else None)
+                self.assertEqual(action.stored_email, stored[0] if stored else None)
 
     def test_actions_follow_file_order_and_ignore_users_not_in_file(self):
         entries = [entry("zed", "pw-zed-1"), entry("ann"), entry("abe", password_hash="$given$4")]

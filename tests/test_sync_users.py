@@ -129,7 +129,7 @@ class CreateTest(SyncTestCase):
         self.assertEqual(result.stdout, "")
         self.assertEqual(
             result.stderr,
-            '%s:4:17: users[1]: "bob" is a new user and needs a password or a password_hash\n' % path,
+            '%s:4:5: users[1]: "bob" is a new user and needs a password or a password_hash\n' % path,
         )
         self.assertFalse(os.path.exists(self.db), "a file with errors creates no database")
         self.assert_ok(self.sync(user("carol", CAROL)), "created 1, password reset 0, unchanged 0\n")

@@ -198,11 +198,15 @@ def name_the_user(message, usernames):
     return 'the password of "%s"%s' % (usernames[int(match.group(1)) - 1], message[match.end():])
 
 
-def in_parallel(function, items):
-    """``[function(item) ...]`` in threads, one per CPU: hashlib releases the GIL while it works."""
+def in_parallel(function, items, workers=None):
+    """``[function(item) ...]`` in up to ``workers`` threads (default: one per CPU).
+
+    hashlib releases the GIL while it hashes, so threads use every core; as
+    in ``passwords.hash_many``, at most ``workers`` hashes are in memory at once.
+    """
     import os
 
-    workers = min(os.cpu_count() or 1, len(items))
+    workers = min(workers or os.cpu_count() or 1, len(items))
     if workers <= 1:
         return [function(item) for item in items]
     from concurrent.futures import ThreadPoolExecutor
