@@ -349,6 +349,42 @@ class SourceAndAuditTest(SyncTestCase):
         )
 
 
+class ArgumentsTest(SyncTestCase):
+    def test_input_format_option_is_the_users_file_one(self):
+        import argparse
+
+        from prospector_scheduler import users_file
+
+        ours = argparse.ArgumentParser()
+        sync_users.add_arguments(ours)
+        theirs = argparse.ArgumentParser()
+        users_file.add_format_argument(theirs)
+        fields = ("option_strings", "dest", "choices", "default", "metavar", "help")
+
+        def option(parser):
+            action = [a for a in parser._actions if a.dest == "input_format"][0]
+            return [getattr(action, name) for name in fields]
+
+        self.assertEqual(option(ours), option(theirs))
+        self.assertEqual(tuple(option(ours)[2]), users_file.FORMATS)
+
+    def test_help_does_not_import_the_heavy_modules(self):
+        code = (
+            "import sys\n"
+            "from prospector_scheduler.cli import main\n"
+            "main(['sync-users', '--help'])\n"
+            "main(['list-users', '--help'])\n"
+            "heavy = ['json', 'hashlib', 'sqlite3', 'concurrent.futures', 'prospector_scheduler.users_file']\n"
+            "print('heavy: ' + ' '.join(name for name in heavy if name in sys.modules))\n"
+        )
+        import subprocess
+
+        output = subprocess.check_output(
+            support.python_command("-c", code), env=support.process_environment(), universal_newlines=True
+        )
+        self.assertEqual(output.splitlines()[-1], "heavy: ")
+
+
 class DatabaseErrorTest(SyncTestCase):
     def test_exit_73_cases(self):
         missing = self.path("no", "such")

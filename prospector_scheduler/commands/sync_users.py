@@ -38,8 +38,6 @@ def seconds(text):
 
 
 def add_arguments(parser):
-    from prospector_scheduler import users_file
-
     parser.add_argument("file", metavar="FILE", help='the users file (YAML or JSON), or "-" for standard input')
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would change and write nothing (creates no database)"
@@ -52,7 +50,17 @@ def add_arguments(parser):
         metavar="SECONDS",
         help="how long to wait for another run holding the database before exiting 75 (default: 30)",
     )
-    users_file.add_format_argument(parser)
+    # The same option as users_file.add_format_argument, spelled out here so
+    # that "sync-users --help" does not import users_file (json, hashlib, re...):
+    # its start-up time is benchmarked. test_sync_users checks they agree.
+    parser.add_argument(
+        "--input-format",
+        choices=("yaml", "json"),
+        default=None,
+        metavar="{yaml,json}",
+        help="read the users file as this format (default: from the extension "
+        ".yaml, .yml or .json, else JSON when the content starts with { or [, else YAML)",
+    )
 
 
 @command("sync-users", "Make the database's users match a users file, in one transaction.", add_arguments)
