@@ -379,8 +379,8 @@ class UserStore(object):
         version = self.connection.execute("PRAGMA data_version").fetchone()[0]
         return version, rows
 
-    def users(self):
-        """Every user, ordered by username."""
+    def list_users(self):
+        """Every user as a ``UserRow``, ordered by username."""
         if not self.has_schema():
             return []
         with self._errors():

@@ -268,7 +268,7 @@ class ReadOnlyTest(StoreTestCase):
         open(self.path, "wb").close()
         opened = self.open(read_only=True)
         self.assertEqual(opened.snapshot()[1], {})
-        self.assertEqual(opened.users(), [])
+        self.assertEqual(opened.list_users(), [])
         self.assertEqual(opened.sync_runs(), [])
         self.assertEqual(self.file_bytes(), b"")
 
@@ -286,13 +286,13 @@ class ReadOnlyTest(StoreTestCase):
         subprocess.call(support.python_command("-c", child, self.path), env=support.process_environment())
         self.assertTrue(os.path.exists(self.path + "-journal"), "the killed write left a hot journal")
         with self.assertRaises(CantCreateError) as caught:
-            self.open(read_only=True).users()
+            self.open(read_only=True).list_users()
         self.assertEqual(
             caught.exception.message,
             "the database %s holds the unfinished write of an interrupted run, which a read-only "
             "command cannot roll back: run sync-users (without --dry-run) to repair it" % self.path,
         )
-        self.assertEqual(self.open().users(), [], "a writer rolls it back")
+        self.assertEqual(self.open().list_users(), [], "a writer rolls it back")
         self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
 
 
@@ -303,7 +303,7 @@ class ReadWriteTest(StoreTestCase):
             opened.add_users([("bob", None, "h1"), ("alice", "a@example.com", "h2")], "2024-05-01T02:00:00Z")
         with opened.write_transaction():
             opened.set_password_hashes([("bob", "h3")], "2024-05-02T02:00:00Z")
-        users = opened.users()
+        users = opened.list_users()
         self.assertEqual(
             [(u.username, u.email, u.password_hash, u.created_at, u.updated_at) for u in users],
             [
@@ -329,7 +329,7 @@ class ReadWriteTest(StoreTestCase):
                 opened.add_users([("alice", None, "h")], store.utc_now())
                 opened.add_sync_run(run_record())
                 1 / 0
-        self.assertEqual(opened.users(), [])
+        self.assertEqual(opened.list_users(), [])
         self.assertEqual(opened.sync_runs(), [])
         self.assertEqual(self.file_bytes(), before)
 
@@ -395,7 +395,7 @@ class LockingTest(StoreTestCase):
                 opened.add_users([("user%d" % n, None, "h" * 100) for n in range(1000)], store.utc_now())
         self.assertEqual(caught.exception.exit_code, 74)
         self.assertEqual(caught.exception.message, "cannot write the database %s: the disk is full" % self.path)
-        self.assertEqual(opened.users(), [])
+        self.assertEqual(opened.list_users(), [])
 
 
 class ErrorTranslationTest(unittest.TestCase):

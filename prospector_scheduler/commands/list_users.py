@@ -25,7 +25,7 @@ def list_users(ctx, args):
     from prospector_scheduler import store
 
     with store.open_database(ctx.settings.db_path, read_only=True) as database:
-        rows = database.users()
+        rows = database.list_users()
     described = []
     if rows:
         from prospector_scheduler import passwords
