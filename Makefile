@@ -1,10 +1,10 @@
-# prospector-scheduler: make test | test-all | bench | dist | clean
+# prospector-scheduler: make test | test-all | bench | dist | check-install | clean
 PYTHON ?= python3
 # -E -s -S: no PYTHON* variables, no user or site packages (an installed PyYAML can never be used
 # by accident); -W error: every warning fails the run.
 ISOLATED = -E -s -S -W error
 
-.PHONY: test test-all bench dist clean
+.PHONY: test test-all bench dist check-install clean
 
 test:
 	$(PYTHON) $(ISOLATED) -m tests
@@ -15,6 +15,17 @@ test-all:
 bench:
 	$(PYTHON) -E -s -S -m tests.bench
 
+# dist/prospector-scheduler.pyz (+ .sha256) always; a wheel and an sdist where setuptools is
+# installed for $(PYTHON) (it says so where not). Never downloads anything.
+dist:
+	$(PYTHON) tests/build_dist.py dist
+
+# pip install . / pip install dist/*.whl / the example plugin, each in a throwaway venv, each
+# checked by running the installed script. pip's build isolation fetches setuptools and wheel
+# from the configured package index: not part of `make test`, which never needs a network.
+check-install:
+	$(PYTHON) tests/check_install.py
+
 clean:
-	rm -rf build dist *.egg-info .eggs
+	rm -rf build dist *.egg-info .eggs contrib/example-plugin/build contrib/example-plugin/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

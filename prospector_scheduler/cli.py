@@ -34,12 +34,28 @@ class _HelpShown(Exception):
         self.status = status
 
 
+def _terminal_width():
+    """Like argparse's own choice, without importing shutil (slow) to make it."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return max(columns, 40) - 2
+
+
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, width=_terminal_width())
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """An argparse parser that raises instead of exiting and prints to given streams."""
 
     def __init__(self, *args, **kwargs):
         self.output = kwargs.pop("output")
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("formatter_class", _formatter)
         kwargs.setdefault("allow_abbrev", False)
         argparse.ArgumentParser.__init__(self, *args, **kwargs)
 

@@ -4,7 +4,7 @@ One ``Context`` is made per run by the CLI and passed to the command body
 explicitly; there is no module-level state. Tests build their own.
 """
 
-from typing import NamedTuple
+import collections
 
 PROGRAM = "prospector-scheduler"
 DEFAULT_DB = "prospector.db"
@@ -15,11 +15,14 @@ NORMAL = 0
 VERBOSE = 1
 
 
-class Settings(NamedTuple):
-    """The global options of one run."""
+# Not a typing.NamedTuple: typing is too slow to import at every start-up.
+class Settings(collections.namedtuple("Settings", "db_path verbosity")):
+    """The global options of one run: the database path and the verbosity (-1, 0 or 1)."""
 
-    db_path: str = DEFAULT_DB
-    verbosity: int = NORMAL
+    __slots__ = ()
+
+    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL):
+        return super(Settings, cls).__new__(cls, db_path, verbosity)
 
     @property
     def quiet(self):

@@ -149,6 +149,16 @@ class EntryPointTest(CommandPackage):
         self.assertIn("ModuleNotFoundError", warnings[0])
 
     @unittest.skipIf(sys.version_info < (3, 8), "entry points need importlib.metadata (3.8+)")
+    def test_a_plugin_found_twice_on_sys_path_is_loaded_once(self):
+        self.make_distribution(["greet-plugin = %(module)s:greet"])
+        sys.path.append(self.tmp + os.sep)  # the same folder under a second spelling
+        self.addCleanup(sys.path.remove, self.tmp + os.sep)
+        warnings = []
+        registry = Registry(self.package, warn=warnings.append)
+        self.assertIn("greet-plugin", registry.names())
+        self.assertEqual(warnings, [])
+
+    @unittest.skipIf(sys.version_info < (3, 8), "entry points need importlib.metadata (3.8+)")
     def test_a_plugin_that_is_not_a_command_is_a_warning(self):
         self.make_distribution(["odd = os:path"])
         warnings = []

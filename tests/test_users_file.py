@@ -505,12 +505,80 @@ class FormatTest(unittest.TestCase):
             self.skipTest("prospector_scheduler.miniyaml is not merged yet")
         self.assertEqual(users_file.parse(b"# users\nusers: []\n", "<stdin>"), [])
 
-    def test_add_format_argument(self):
-        parser = argparse.ArgumentParser()
-        users_file.add_format_argument(parser)
-        self.assertIsNone(parser.parse_args([]).input_format)
-        self.assertEqual(parser.parse_args(["--input-format", "yaml"]).input_format, "yaml")
-        self.assertEqual(parser.parse_args(["--input-format", "json"]).input_format, "json")
+
+class JSONFastPathTest(unittest.TestCase):
+    """The fast path for JSON accepts only what the full check accepts, with the same entries."""
+
+    DOCUMENTS = [
+        '{"users": []}',
+        '{"users": [{"username": "a", "password": "secret-1", "email": "a@b.example"}]}',
+        '{"users": [{"username": "a", "password_hash": null, "reset_on_next_run": null}]}',
+        '{"users": [{"username": "a:b", "password": "x:y", "email": "a@b.c", "reset_on_next_run": true}]}',
+        '{"users": [{"username": "\u00e9l\u00e8ve", "password": "p\u00e4ss w\u00f6rd", "email": "\u00fc@\u00e4.de"}]}',
+        # duplicates, also disguised by an escaped colon
+        '{"users": [{"username": "a", "password": "x:y", "password": "q"}]}',
+        '{"users": [{"username": "a", "password": "x", "password": "q\u003a"}]}',
+        '{"users": [{"username": "a"}], "users": []}',
+        '{"users": [{"username": "a"}, {"username": "a"}]}',
+        # every kind of invalid value
+        '{"users": [{"username": " a"}]}',
+        '{"users": [{"username": ""}]}',
+        '{"users": [{"username": "a\u0007"}]}',
+        '{"users": [{"username": "a", "password": ""}]}',
+        '{"users": [{"username": "a", "password": "\ud800"}]}',
+        '{"users": [{"username": "a", "password": "x", "password_hash": "y"}]}',
+        '{"users": [{"username": "a", "reset_on_next_run": true}]}',
+        '{"users": [{"username": "a", "reset_on_next_run": 1}]}',
+        '{"users": [{"username": 1}]}',
+        '{"users": [{"username": "a", "pasword": "x"}]}',
+        '{"users": [{"username": "a"}], "extra": 1}',
+        '{"users": {}}',
+        '{"users": ["a"]}',
+        '[]',
+        '{"users": [{"username": "a", "email": "a@b"}]}',
+        '{"users": [{"username": "a", "email": "a@b.c", "password": "tab\\there"}]}',
+        '{"users": [{"username": "a", "email": "a@@b.c"}]}',
+        '{"users": [{"username": "a", "email": "a@b.c@d.e"}, {"username": "b", "email": "x.y"}]}',
+        '{"users": [{"username": "a", "email": "a@b..c"}]}',
+        '{"users": [{"username": "a", "email": "a..b@c.d"}]}',
+        '{"users": [{"username": "a", "email": "@b.c"}]}',
+        '{"users": [{"username": "a", "email": "a@.c"}]}',
+        '{"users": [{"username": "a", "email": "a@b.c."}]}',
+        '{"users": [{"username": "a", "email": "a b@c.d"}]}',
+        '{"users": [{"username": "a", "email": "a@b.c\u00a0"}]}',
+        '{"users": [{"username": "a", "password_hash": "not a hash"}]}',
+    ]
+
+    def full_check(self, text):
+        found = []
+        try:
+            entries = users_file._check_top(users_file._load_json(text, "u.json", False), found)
+        except ErrorList:
+            return None
+        return None if found else entries
+
+    def test_the_fast_path_agrees_with_the_full_check(self):
+        accepted = 0
+        for text in self.DOCUMENTS:
+            with self.subTest(document=text):
+                fast = users_file._json_fast_path(text)
+                if fast is not None:
+                    accepted += 1
+                    self.assertEqual(fast, self.full_check(text))
+                    self.assertEqual([type(entry) for entry in fast], [users_file.UserEntry] * len(fast))
+        self.assertGreaterEqual(accepted, 5)
+
+    def test_invalid_documents_never_take_the_fast_path(self):
+        for text in self.DOCUMENTS[5:]:
+            with self.subTest(document=text):
+                if self.full_check(text) is None:
+                    self.assertIsNone(users_file._json_fast_path(text))
+
+    def test_a_large_valid_file_takes_the_fast_path(self):
+        users = ['{"username": "u%d", "password": "pw-%d-long", "email": "u%d@example.com"}' % (n, n, n)
+                 for n in range(500)]
+        text = '{"users": [%s]}' % ", ".join(users)
+        self.assertEqual(users_file._json_fast_path(text), self.full_check(text))
 
 
 class BytesStream(object):

@@ -10,19 +10,11 @@ Example:  prospector-scheduler check-config users.yaml
           sops -d users.yaml | prospector-scheduler check-config --input-format yaml -
 """
 
+from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
 
 
-def add_arguments(parser):
-    # Only this command's arguments are ever added, and users_file leaves its
-    # heavy imports to the functions that need them.
-    from prospector_scheduler import users_file
-
-    parser.add_argument("file", metavar="FILE", help='the users file, or "-" for standard input')
-    users_file.add_format_argument(parser)
-
-
-@command("check-config", "Validate a users file and touch no database.", add_arguments)
+@command("check-config", "Validate a users file and touch no database.", arguments.add_users_file)
 def check_config(ctx, args):
     from prospector_scheduler import users_file
 

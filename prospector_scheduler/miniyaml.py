@@ -1,0 +1,950 @@
+"""A parser for the part of YAML 1.2 that configuration files use.
+
+Every input is either read exactly as a YAML 1.2 parser with the core schema
+reads it, or refused with ``YAMLError`` naming the feature, the line and the
+column: never a third outcome. Supported: one document of block mappings and
+sequences (including the compact ``- key: value`` form), plain, single- and
+double-quoted scalars (multi-line, every escape), literal and folded block
+scalars, flow collections, comments, ``---`` and ``...``, a byte-order mark and
+CRLF line ends. Refused: anchors, aliases, tags, directives, several
+documents, complex and non-string keys, merge keys, duplicate keys, tabs as
+indentation, and whatever else the parser cannot read exactly.
+
+``parse`` keeps every scalar's text, style and place (for typing by schema);
+``loads`` returns plain Python data. This module does no I/O.
+"""
+
+import re
+from typing import List, NamedTuple, Tuple
+
+from prospector_scheduler.errors import DataError
+
+__all__ = ["YAMLError", "Scalar", "Mapping", "Sequence", "parse", "to_data", "loads"]
+
+MAX_DEPTH = 100
+MAX_KEY_LENGTH = 1024
+MAX_INT_DIGITS = 4000
+
+# Characters YAML allows in a stream (c-printable, less the byte-order mark).
+_INVALID_CHARACTER = re.compile(
+    r"[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_INVALID_TABLE = dict.fromkeys(
+    [code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
+    + [0x7F] + [code for code in range(0x80, 0xA0) if code != 0x85]
+    + list(range(0xD800, 0xE000)) + [0xFEFF, 0xFFFE, 0xFFFF])
+# The longest run of plain-scalar text on one line (trailing blanks excluded).
+_PLAIN_BLOCK = re.compile(r"(?:[^ \t#:]+|:(?=[^ \t])|#|[ \t]+(?=[^ \t#:]|:[^ \t]))*")
+_PLAIN_FLOW = re.compile(
+    r"(?:[^ \t#:,\[\]{}]+|:(?=[^ \t,\[\]{}])|#|[ \t]+(?=[^ \t#:,\[\]{}]|:[^ \t,\[\]{}]))*")
+# A `key: value` line whose key and value are simple plain scalars: the hot path.
+_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):[ ]+([A-Za-z0-9_./+][^#:\t]*)\Z")
+_FLOW_INDICATORS = ",[]{}"
+_BLANK = " \t"
+
+_NULL_BOOL = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
+              "true": True, "True": True, "TRUE": True,
+              "false": False, "False": False, "FALSE": False}
+_NUMBER_START = frozenset("0123456789+-.")
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCTAL = re.compile(r"0o[0-7]+\Z")
+_HEXADECIMAL = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_INFINITY = re.compile(r"([-+]?)\.(?:inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
+
+_ESCAPES = {"0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n",
+            "v": "\x0b", "f": "\x0c", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/",
+            "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_HEX_DIGITS = re.compile(r"[0-9a-fA-F]*\Z")
+
+ANCHORS = "anchors and aliases are not supported (&anchor, *alias)"
+TAGS = "tags are not supported (!tag, !!type)"
+DIRECTIVES = "directives are not supported (%YAML, %TAG)"
+MANY_DOCUMENTS = "more than one document is not supported"
+COMPLEX_KEYS = "complex keys are not supported (? key)"
+MERGE_KEYS = "merge keys are not supported (<<)"
+TABS = "tabs are not allowed as indentation"
+
+
+class YAMLError(DataError, ValueError):
+    """Input that is not YAML, or YAML this parser refuses; ``line`` and ``column`` count from 1.
+
+    ``path`` is left ``None``: the caller that knows the file name sets it.
+    """
+
+    def __init__(self, message, line=None, column=None):
+        DataError.__init__(self, message, None, line, column)
+
+
+class Scalar(NamedTuple):
+    """A scalar: its text after quoting, escapes and folding, before any typing."""
+
+    text: str
+    style: str  # 'plain', 'single', 'double', 'literal' or 'folded'
+    line: int
+    column: int
+
+
+class Mapping(NamedTuple):
+    """A mapping: (Scalar key, node) pairs in the order written; keys are unique strings."""
+
+    items: List[Tuple[Scalar, object]]
+    line: int
+    column: int
+
+
+class Sequence(NamedTuple):
+    """A sequence of nodes."""
+
+    items: list
+    line: int
+    column: int
+
+
+def _error(message, index, column):
+    """A YAMLError at 0-based line ``index`` and column."""
+    return YAMLError(message, index + 1, column + 1)
+
+
+# ---------------------------------------------------------------- lines
+
+
+def _split_lines(text):
+    """The lines of ``text`` without line breaks (CR, LF and CRLF all end a line)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # str.translate finds out quickly whether there is any invalid character at all.
+    if len(text.translate(_INVALID_TABLE)) != len(text):
+        offset = _INVALID_CHARACTER.search(text).start()
+        line_start = text.rfind("\n", 0, offset) + 1
+        raise YAMLError("character U+%04X is not allowed in YAML" % ord(text[offset]),
+                        text.count("\n", 0, offset) + 1, offset - line_start + 1)
+    return text.split("\n")
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip(" "))
+
+
+def _next_content(lines, index):
+    """The index of the first line from ``index`` on that is neither blank nor a comment."""
+    count = len(lines)
+    while index < count:
+        stripped = lines[index].lstrip(_BLANK)
+        if stripped and stripped[0] != "#":
+            return index
+        index += 1
+    return count
+
+
+def _is_marker(line):
+    """Whether ``line`` starts with a document marker, ``---`` or ``...``."""
+    return (line[:3] == "---" or line[:3] == "...") and (len(line) == 3 or line[3] in _BLANK)
+
+
+def _skip_blanks(line, column):
+    count = len(line)
+    while column < count and line[column] in _BLANK:
+        column += 1
+    return column
+
+
+def _is_comment(line, column):
+    return line[column] == "#" and (column == 0 or line[column - 1] in _BLANK)
+
+
+def _line_end(lines, index, column):
+    """Check that only blanks and a comment follow; return the index of the next line."""
+    line = lines[index]
+    column = _skip_blanks(line, column)
+    if column < len(line) and not _is_comment(line, column):
+        if line[column] == ":":
+            raise _error("unexpected ':' (a nested mapping starts on a new line; "
+                         "quote a value that holds ': ')", index, column)
+        if line[column] == "#":
+            raise _error("a comment needs a space before '#'", index, column)
+        raise _error("unexpected text after the value", index, column)
+    return index + 1
+
+
+# ---------------------------------------------------------------- scalars
+
+
+def _check_node_start(line, index, column, flow):
+    """Refuse what cannot start a plain scalar at ``line[column]``."""
+    char = line[column]
+    after = line[column + 1:column + 2]
+    ends = after == "" or after in _BLANK or (flow and after in _FLOW_INDICATORS)
+    if char == "&" or char == "*":
+        raise _error(ANCHORS, index, column)
+    if char == "!":
+        raise _error(TAGS, index, column)
+    if char == "?" and ends:
+        raise _error(COMPLEX_KEYS, index, column)
+    if char == "-" and ends:
+        raise _error("a block sequence cannot start here", index, column)
+    if char == "|" or char == ">":
+        raise _error("block scalars are not allowed inside flow collections", index, column)
+    if char == "%":
+        if column == 0:
+            raise _error(DIRECTIVES, index, column)
+        raise _error("a plain scalar cannot start with '%'; quote it", index, column)
+    if char == "@" or char == "`":
+        raise _error("a plain scalar cannot start with '%s'; quote it" % char, index, column)
+    if char in _FLOW_INDICATORS or char == "#":
+        raise _error("unexpected '%s'" % char, index, column)
+    if char == ":" and ends:
+        raise _error("empty keys are not supported", index, column)
+
+
+def _plain(lines, index, column, required, flow):
+    """Read a plain scalar that starts at (index, column).
+
+    Continuation lines must be indented by at least ``required`` spaces. Returns
+    the folded text and the place right after its last character.
+    """
+    pattern = _PLAIN_FLOW if flow else _PLAIN_BLOCK
+    line = lines[index]
+    end = pattern.match(line, column).end()
+    parts = [line[column:end]]
+    if _skip_blanks(line, end) < len(line):
+        return parts[0], index, end
+    last_index, last_end = index, end
+    blank_lines = 0
+    bad_blank = None
+    following = index + 1
+    while following < len(lines):
+        line = lines[following]
+        spaces = _indent(line)
+        start = _skip_blanks(line, spaces)
+        if start == len(line):
+            if spaces < required and start > spaces and bad_blank is None:
+                bad_blank = following, spaces
+            blank_lines += 1
+            following += 1
+            continue
+        char = line[start]
+        if spaces < required or char == "#" or (spaces == 0 and _is_marker(line)):
+            break
+        if flow and char in _FLOW_INDICATORS:
+            break
+        if char == ":" and (start + 1 == len(line) or line[start + 1] in _BLANK
+                            or (flow and line[start + 1] in _FLOW_INDICATORS)):
+            break
+        if bad_blank is not None:
+            raise _error(TABS, bad_blank[0], bad_blank[1])
+        end = pattern.match(line, start).end()
+        parts.append("\n" * blank_lines if blank_lines else " ")
+        parts.append(line[start:end])
+        blank_lines = 0
+        last_index, last_end = following, end
+        if _skip_blanks(line, end) < len(line):
+            break
+        following += 1
+    return "".join(parts), last_index, last_end
+
+
+def _next_quoted_line(lines, index, required, opening, kind):
+    """Move past a line break inside a quoted scalar.
+
+    Returns the next line's index, its text, the column of its first non-blank
+    character and how many empty lines were crossed.
+    """
+    blank_lines = 0
+    while True:
+        index += 1
+        if index >= len(lines):
+            raise _error("unterminated %s scalar" % kind, opening[0], opening[1])
+        line = lines[index]
+        if _is_marker(line):
+            raise _error("a document marker cannot be inside a quoted scalar", index, 0)
+        spaces = _indent(line)
+        start = _skip_blanks(line, spaces)
+        if spaces < required and start > spaces:
+            raise _error(TABS, index, spaces)
+        if start < len(line):
+            if spaces < required:
+                raise _error("this line of a quoted scalar is not indented enough", index, spaces)
+            return index, line, start, blank_lines
+        blank_lines += 1
+
+
+def _double(lines, index, column, required):
+    """Read a double-quoted scalar whose opening quote is at (index, column)."""
+    opening = index, column
+    line = lines[index]
+    parts = []
+    position = column + 1
+    while True:
+        quote = line.find('"', position)
+        backslash = line.find("\\", position)
+        if backslash >= 0 and (quote < 0 or backslash < quote):
+            parts.append(line[position:backslash])
+            if backslash + 1 == len(line):
+                index, line, position, blank_lines = _next_quoted_line(
+                    lines, index, required, opening, "double-quoted")
+                parts.append("\n" * blank_lines)
+                continue
+            text, position = _escape(line, index, backslash)
+            parts.append(text)
+            continue
+        if quote >= 0:
+            parts.append(line[position:quote])
+            return "".join(parts), index, quote + 1
+        parts.append(line[position:].rstrip(_BLANK))
+        index, line, position, blank_lines = _next_quoted_line(
+            lines, index, required, opening, "double-quoted")
+        parts.append("\n" * blank_lines if blank_lines else " ")
+
+
+def _escape(line, index, column):
+    """Decode the escape sequence at ``line[column]`` (a backslash)."""
+    code = line[column + 1]
+    if code in _ESCAPES:
+        return _ESCAPES[code], column + 2
+    length = _HEX_ESCAPES.get(code)
+    if length is None:
+        raise _error("invalid escape sequence in a double-quoted scalar", index, column)
+    digits = line[column + 2:column + 2 + length]
+    if len(digits) != length or not _HEX_DIGITS.match(digits):
+        raise _error("invalid escape sequence in a double-quoted scalar", index, column)
+    value = int(digits, 16)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        raise _error("escape sequence for a surrogate or beyond U+10FFFF", index, column)
+    return chr(value), column + 2 + length
+
+
+def _single(lines, index, column, required):
+    """Read a single-quoted scalar whose opening quote is at (index, column)."""
+    opening = index, column
+    line = lines[index]
+    parts = []
+    position = column + 1
+    while True:
+        quote = line.find("'", position)
+        if quote < 0:
+            parts.append(line[position:].rstrip(_BLANK))
+            index, line, position, blank_lines = _next_quoted_line(
+                lines, index, required, opening, "single-quoted")
+            parts.append("\n" * blank_lines if blank_lines else " ")
+            continue
+        parts.append(line[position:quote])
+        if line[quote + 1:quote + 2] == "'":
+            parts.append("'")
+            position = quote + 2
+            continue
+        return "".join(parts), index, quote + 1
+
+
+def _quoted(lines, index, column, required):
+    """Read the quoted scalar at (index, column): its text, style and the place right after it."""
+    if lines[index][column] == '"':
+        text, end_index, end = _double(lines, index, column, required)
+        return text, "double", end_index, end
+    text, end_index, end = _single(lines, index, column, required)
+    return text, "single", end_index, end
+
+
+def _block_scalar(lines, index, column, parent_indent):
+    """Read a literal (|) or folded (>) scalar whose header is at (index, column).
+
+    Returns its text, its style and the index of the first line after it.
+    """
+    line = lines[index]
+    style = "literal" if line[column] == "|" else "folded"
+    chomping = None
+    indicator = None
+    position = column + 1
+    while position < len(line) and line[position] not in _BLANK:
+        char = line[position]
+        if char in "+-" and chomping is None:
+            chomping = char
+        elif char in "123456789" and indicator is None:
+            indicator = int(char)
+        else:
+            raise _error("invalid block scalar header (use |, >, then optionally 1-9 and + or -)",
+                         index, position)
+        position += 1
+    _line_end(lines, index, position)
+    content_indent = None
+    if indicator is not None:
+        if parent_indent < 0:
+            raise _error("an indentation indicator on a top-level block scalar is not supported",
+                         index, column)
+        content_indent = parent_indent + indicator
+    entries = []  # each content line's text, or None for an empty line
+    leading_spaces = 0
+    last_has_break = True
+    following = index + 1
+    while following < len(lines):
+        line = lines[following]
+        final = following == len(lines) - 1
+        if final and line == "":
+            break  # what follows the last line break: no line at all
+        if _is_marker(line):
+            break
+        spaces = _indent(line)
+        if spaces == len(line):
+            if content_indent is not None and spaces > content_indent:
+                entries.append(line[content_indent:])
+                last_has_break = not final
+            elif final:
+                if chomping == "+":
+                    raise _error("a keep (+) block scalar followed by blanks without a final "
+                                 "line break is not supported", following, 0)
+                break
+            else:
+                entries.append(None)
+                leading_spaces = max(leading_spaces, spaces)
+            following += 1
+            continue
+        if line[spaces] == "\t" and (content_indent is None or spaces < content_indent):
+            raise _error("tabs in the indentation of a block scalar are not supported",
+                         following, spaces)
+        if content_indent is None:
+            if spaces <= parent_indent:
+                break
+            if leading_spaces > spaces:
+                raise _error("an empty line of a block scalar is indented more than its first line",
+                             following, 0)
+            content_indent = spaces
+        if spaces < content_indent:
+            break
+        entries.append(line[content_indent:])
+        last_has_break = not final
+        following += 1
+    last = len(entries) - 1
+    while last >= 0 and entries[last] is None:
+        last -= 1
+    if last < 0:
+        if chomping == "+":
+            raise _error("a keep (+) block scalar with no content is not supported", index, column)
+        return "", style, following
+    if not last_has_break and chomping != "-":
+        raise _error("a block scalar at the end of the input needs a final line break "
+                     "(or the strip indicator, -)", index, column)
+    body = entries[:last + 1]
+    if style == "literal":
+        text = "\n".join("" if entry is None else entry for entry in body)
+    else:
+        text = _fold(body)
+    if chomping == "-":
+        return text, style, following
+    if chomping == "+":
+        text += "\n" * (len(entries) - last)
+    else:
+        text += "\n"
+    return text, style, following
+
+
+def _fold(entries):
+    """Join the lines of a folded scalar: a break between two text lines becomes a space,
+    other breaks (around more-indented lines, or before empty lines) are kept."""
+    parts = []
+    previous_is_text = None
+    empty = 0
+    for entry in entries:
+        if entry is None:
+            empty += 1
+            continue
+        is_text = entry[:1] not in _BLANK
+        if previous_is_text is None:
+            parts.append("\n" * empty)
+        elif previous_is_text and is_text:
+            parts.append("\n" * empty if empty else " ")
+        else:
+            parts.append("\n" * (empty + 1))
+        parts.append(entry)
+        previous_is_text = is_text
+        empty = 0
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------- keys and typing
+
+
+
+
+class _Document(NamedTuple):
+    """The lines being parsed, and whether to build nodes (parse) or plain data (loads)."""
+
+    lines: List[str]
+    nodes: bool
+
+
+def _scalar(doc, text, style, line, column):
+    if doc.nodes:
+        return Scalar(text, style, line, column)
+    return _resolve(text, line, column) if style == "plain" else text
+
+
+def _mapping(doc, pairs, line, column):
+    return Mapping(pairs, line, column) if doc.nodes else dict(pairs)
+
+
+def _sequence(doc, items, line, column):
+    return Sequence(items, line, column) if doc.nodes else items
+
+
+def _key(doc, text, style, line, column, seen):
+    """The key as parse or loads keeps it, once it is known to be a string not seen before."""
+    if style == "plain":
+        if text == "<<":
+            raise YAMLError(MERGE_KEYS, line, column)
+        if text == "":
+            raise YAMLError("empty keys are not supported", line, column)
+        value = _resolve(text, line, column)
+        if not isinstance(value, str):
+            raise YAMLError("non-string keys are not supported (%s is %s; quote it)"
+                            % (text, _TYPE_NAMES[type(value)]), line, column)
+    first = seen.get(text)
+    if first is not None:
+        raise YAMLError("duplicate key %s (first defined on line %d)" % (_show(text), first),
+                        line, column)
+    seen[text] = line
+    return Scalar(text, style, line, column) if doc.nodes else text
+
+
+_TYPE_NAMES = {type(None): "null", bool: "a boolean", int: "an integer", float: "a float"}
+
+
+def _show(text):
+    return "'%s'" % text if text.isprintable() else repr(text)
+
+
+def _resolve(text, line, column):
+    """The core-schema value of a plain scalar's text."""
+    if text in _NULL_BOOL:
+        return _NULL_BOOL[text]
+    if text[0] not in _NUMBER_START:
+        return text
+    if _INT.match(text):
+        if len(text) > MAX_INT_DIGITS:
+            raise YAMLError("integers of more than %d digits are not supported" % MAX_INT_DIGITS,
+                            line, column)
+        return int(text)
+    if _OCTAL.match(text):
+        return int(text[2:], 8)
+    if _HEXADECIMAL.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    infinity = _INFINITY.match(text)
+    if infinity:
+        return float(infinity.group(1) + "inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+# ---------------------------------------------------------------- flow collections
+
+
+def _flow_skip(lines, index, column, required, opening):
+    """Skip blanks, comments and line breaks inside a flow collection."""
+    line = lines[index]
+    while True:
+        column = _skip_blanks(line, column)
+        if column < len(line) and not _is_comment(line, column):
+            return index, column
+        index += 1
+        if index >= len(lines):
+            raise _error("unterminated flow collection", opening[0], opening[1])
+        line = lines[index]
+        if _is_marker(line):
+            raise _error("a document marker cannot be inside a flow collection", index, 0)
+        spaces = _indent(line)
+        start = _skip_blanks(line, spaces)
+        if start < len(line) and line[start] != "#" and spaces < required:
+            if start > spaces:
+                raise _error(TABS, index, spaces)
+            raise _error("this line of a flow collection is not indented enough", index, spaces)
+        column = spaces
+
+
+def _flow_scalar(lines, index, column, required):
+    """Read the scalar at (index, column) in a flow collection: text, style, end index and column."""
+    line = lines[index]
+    if line[column] == '"' or line[column] == "'":
+        return _quoted(lines, index, column, required)
+    _check_node_start(line, index, column, True)
+    text, end_index, end = _plain(lines, index, column, required, True)
+    return text, "plain", end_index, end
+
+
+def _flow_node(doc, index, column, required, depth):
+    """A node inside a flow collection, and the place right after it."""
+    if depth > MAX_DEPTH:
+        raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
+    char = doc.lines[index][column]
+    if char == "[":
+        return _flow_sequence(doc, index, column, required, depth)
+    if char == "{":
+        return _flow_mapping(doc, index, column, required, depth)
+    text, style, end_index, end = _flow_scalar(doc.lines, index, column, required)
+    return _scalar(doc, text, style, index + 1, column + 1), end_index, end
+
+
+def _flow_sequence(doc, index, column, required, depth):
+    lines = doc.lines
+    opening = index, column
+    items = []
+    index, column = _flow_skip(lines, index, column + 1, required, opening)
+    while True:
+        char = lines[index][column]
+        if char == "]":
+            return _sequence(doc, items, opening[0] + 1, opening[1] + 1), index, column + 1
+        if char == ",":
+            raise _error("empty entry in a flow sequence", index, column)
+        node, index, column = _flow_node(doc, index, column, required, depth + 1)
+        items.append(node)
+        index, column = _flow_skip(lines, index, column, required, opening)
+        char = lines[index][column]
+        if char == ",":
+            index, column = _flow_skip(lines, index, column + 1, required, opening)
+        elif char == ":":
+            raise _error("mappings inside flow sequences must be written {key: value}",
+                         index, column)
+        elif char != "]":
+            raise _error("expected ',' or ']' in a flow sequence", index, column)
+
+
+def _flow_mapping(doc, index, column, required, depth):
+    lines = doc.lines
+    opening = index, column
+    pairs = []
+    seen = {}
+    index, column = _flow_skip(lines, index, column + 1, required, opening)
+    while True:
+        line = lines[index]
+        char = line[column]
+        if char == "}":
+            return _mapping(doc, pairs, opening[0] + 1, opening[1] + 1), index, column + 1
+        if char == ",":
+            raise _error("empty entry in a flow mapping", index, column)
+        if char == "[" or char == "{":
+            raise _error(COMPLEX_KEYS, index, column)
+        text, style, end_index, end = _flow_scalar(lines, index, column, required)
+        if end_index != index:
+            raise _error("keys spanning lines are not supported", index, column)
+        key = _key(doc, text, style, index + 1, column + 1, seen)
+        position = _skip_blanks(line, end)
+        if position < len(line) and line[position] == ":":
+            after = line[position + 1:position + 2]
+            if style == "plain" and after and after not in _BLANK and after not in ",}]":
+                raise _error("expected a space after ':'", index, position + 1)
+            index, column = _flow_skip(lines, index, position + 1, required, opening)
+            if lines[index][column] in ",}":
+                value = _scalar(doc, "", "plain", index + 1, column + 1)
+            else:
+                value, index, column = _flow_node(doc, index, column, required, depth + 1)
+        else:
+            index, column = _flow_skip(lines, index, end, required, opening)
+            if lines[index][column] == ":":
+                raise _error("the ':' must be on the same line as its key", index, column)
+            value = _scalar(doc, "", "plain", index + 1, column + 1)
+        pairs.append((key, value))
+        index, column = _flow_skip(lines, index, column, required, opening)
+        char = lines[index][column]
+        if char == ",":
+            index, column = _flow_skip(lines, index, column + 1, required, opening)
+        elif char != "}":
+            raise _error("expected ',' or '}' in a flow mapping", index, column)
+
+
+# ---------------------------------------------------------------- block structure
+
+
+def _block_content(doc, index, column, parent_indent, depth, collections):
+    """The node that starts at (index, column) in block context.
+
+    ``collections`` says whether a block mapping or sequence may start here
+    (on a line of its own, or after ``- ``). Returns the node and the index of
+    the first line after it.
+    """
+    if depth > MAX_DEPTH:
+        raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
+    lines = doc.lines
+    line = lines[index]
+    if collections and _SIMPLE_ENTRY.match(line, column):
+        return _block_mapping(doc, index, column, depth)
+    char = line[column]
+    after = line[column + 1:column + 2]
+    if char == "-" and (after == "" or after in _BLANK):
+        if collections:
+            return _block_sequence(doc, index, column, depth)
+        raise _error("a block sequence cannot start on the same line as its key", index, column)
+    if char == "?" and (after == "" or after in _BLANK):
+        raise _error(COMPLEX_KEYS, index, column)
+    if char == "|" or char == ">":
+        text, style, following = _block_scalar(lines, index, column, parent_indent)
+        return _scalar(doc, text, style, index + 1, column + 1), following
+    if char == "[" or char == "{":
+        node, end_index, end = _flow_node(doc, index, column, parent_indent + 1, depth)
+        position = _skip_blanks(lines[end_index], end)
+        if lines[end_index][position:position + 1] == ":":
+            raise _error(COMPLEX_KEYS, index, column)
+        return node, _line_end(lines, end_index, end)
+    if char == '"' or char == "'":
+        text, style, end_index, end = _quoted(lines, index, column, parent_indent + 1)
+        position = _skip_blanks(lines[end_index], end)
+        if lines[end_index][position:position + 1] == ":":
+            if end_index != index:
+                raise _error("keys spanning lines are not supported", index, column)
+            if collections:
+                return _block_mapping(doc, index, column, depth)
+        following = _line_end(lines, end_index, end)
+        return _scalar(doc, text, style, index + 1, column + 1), following
+    _check_node_start(line, index, column, False)
+    end = _PLAIN_BLOCK.match(line, column).end()
+    position = _skip_blanks(line, end)
+    if collections and line[position:position + 1] == ":":
+        return _block_mapping(doc, index, column, depth)
+    text, end_index, end = _plain(lines, index, column, parent_indent + 1, False)
+    following = _line_end(lines, end_index, end)
+    return _scalar(doc, text, "plain", index + 1, column + 1), following
+
+
+def _block_value(doc, index, parent_indent, same_indent_sequence, depth, empty_at):
+    """The node on the lines from ``index`` on that belongs to a key or `-` indented ``parent_indent``.
+
+    A mapping's value may be a sequence indented as much as its key
+    (``same_indent_sequence``). With no such node the value is empty, placed at ``empty_at``.
+    """
+    lines = doc.lines
+    following = _next_content(lines, index)
+    if following < len(lines):
+        line = lines[following]
+        spaces = _indent(line)
+        if not (spaces == 0 and _is_marker(line)):
+            if line[spaces] == "\t":
+                raise _error(TABS, following, spaces)
+            if spaces > parent_indent:
+                return _block_content(doc, following, spaces, parent_indent, depth, True)
+            if (same_indent_sequence and spaces == parent_indent and line[spaces] == "-"
+                    and line[spaces + 1:spaces + 2] in ("", " ", "\t")):
+                return _block_sequence(doc, following, spaces, depth)
+    return _scalar(doc, "", "plain", empty_at[0] + 1, empty_at[1] + 1), index
+
+
+def _next_entry(lines, index, indent):
+    """The index of the next line at ``indent`` after a finished entry, or None at the end."""
+    count = len(lines)
+    while index < count:
+        line = lines[index]
+        stripped = line.lstrip(" ")
+        if not stripped or stripped[0] == "#":
+            index += 1
+            continue
+        spaces = len(line) - len(stripped)
+        if stripped[0] == "\t":
+            rest = stripped.lstrip(_BLANK)
+            if not rest or rest[0] == "#":
+                index += 1
+                continue
+            if spaces < indent:
+                return None
+            raise _error(TABS, index, spaces)
+        if spaces < indent or (spaces == 0 and _is_marker(line)):
+            return None
+        if spaces > indent:
+            raise _error("unexpected indentation", index, spaces)
+        return index
+    return None
+
+
+def _block_key(lines, index, column):
+    """Read the key at (index, column): its text, style and the column right after its ':'."""
+    line = lines[index]
+    char = line[column]
+    if char == '"' or char == "'":
+        text, style, end_index, end = _quoted(lines, index, column, column + 1)
+        if end_index != index:
+            raise _error("keys spanning lines are not supported", index, column)
+    else:
+        if char == "-" and line[column + 1:column + 2] in ("", " ", "\t"):
+            raise _error("expected a key (key: value), found a sequence entry", index, column)
+        _check_node_start(line, index, column, False)
+        end = _PLAIN_BLOCK.match(line, column).end()
+        text, style = line[column:end], "plain"
+    position = _skip_blanks(line, end)
+    if line[position:position + 1] != ":":
+        raise _error("expected a key (key: value)", index, column)
+    if line[position + 1:position + 2] not in ("", " ", "\t"):
+        raise _error("expected a space after ':'", index, position + 1)
+    if end - column > MAX_KEY_LENGTH:
+        raise _error("keys longer than %d characters are not allowed" % MAX_KEY_LENGTH,
+                     index, column)
+    return text, style, position + 1
+
+
+def _block_mapping(doc, index, indent, depth):
+    """The block mapping whose first key is at (index, indent), and the index of the line after it."""
+    lines = doc.lines
+    nodes = doc.nodes
+    count = len(lines)
+    first = index
+    pairs = []
+    seen = {}
+    simple_entry = _SIMPLE_ENTRY.match
+    prefix = " " * indent
+    while True:
+        line = lines[index]
+        simple = simple_entry(line, indent)
+        following = lines[index + 1] if index + 1 < count else ""
+        # The hot path: `key: value` with simple plain scalars, and a next line whose
+        # character at this mapping's indentation is not blank, so that it is not indented
+        # more and cannot continue the value.
+        if simple is not None and len(following) > indent and following[indent] not in _BLANK:
+            key_text, value_text = simple.groups()
+            if value_text[-1] == " ":
+                value_text = value_text.rstrip(" ")
+            index += 1
+            if key_text in seen or key_text in _NULL_BOOL:
+                _key(doc, key_text, "plain", index, indent + 1, seen)
+            seen[key_text] = index
+            if nodes:
+                pairs.append((Scalar(key_text, "plain", index, indent + 1),
+                              Scalar(value_text, "plain", index, simple.start(2) + 1)))
+            else:
+                value = _NULL_BOOL.get(value_text, value_text)
+                if value is value_text and value_text[0] in _NUMBER_START:
+                    value = _resolve(value_text, index, simple.start(2) + 1)
+                pairs.append((key_text, value))
+            if following.startswith(prefix) and following[indent] != "#" and not (
+                    indent == 0 and _is_marker(following)):
+                continue
+            following_entry = _next_entry(lines, index, indent)
+            if following_entry is None:
+                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+            index = following_entry
+            continue
+        text, style, after = _block_key(lines, index, indent)
+        key = _key(doc, text, style, index + 1, indent + 1, seen)
+        position = _skip_blanks(line, after)
+        if position == len(line) or line[position] == "#":
+            value, next_index = _block_value(doc, index + 1, indent, True, depth + 1,
+                                             (index, after))
+        else:
+            value, next_index = _block_content(doc, index, position, indent, depth + 1, False)
+        pairs.append((key, value))
+        following_entry = _next_entry(lines, next_index, indent)
+        if following_entry is None:
+            return _mapping(doc, pairs, first + 1, indent + 1), next_index
+        index = following_entry
+
+
+def _block_sequence(doc, index, indent, depth):
+    """The block sequence whose first `-` is at (index, indent), and the index of the line after it."""
+    lines = doc.lines
+    first = index
+    items = []
+    while True:
+        line = lines[index]
+        position = _skip_blanks(line, indent + 1)
+        if position == len(line) or line[position] == "#":
+            value, next_index = _block_value(doc, index + 1, indent, False, depth + 1,
+                                             (index, indent + 1))
+        else:
+            tab = "\t" in line[indent + 1:position]
+            if tab and (line[position] in "-?" or _is_mapping_start(line, position)):
+                raise _error(TABS, index, indent + 1)
+            if not tab and depth < MAX_DEPTH and _SIMPLE_ENTRY.match(line, position):
+                value, next_index = _block_mapping(doc, index, position, depth + 1)
+            else:
+                value, next_index = _block_content(doc, index, position, indent, depth + 1,
+                                                   not tab)
+        items.append(value)
+        following = _next_entry(lines, next_index, indent)
+        if following is None:
+            return _sequence(doc, items, first + 1, indent + 1), next_index
+        line = lines[following]
+        if line[indent] != "-" or line[indent + 1:indent + 2] not in ("", " ", "\t"):
+            return _sequence(doc, items, first + 1, indent + 1), following
+        index = following
+
+
+def _is_mapping_start(line, column):
+    """Whether a plain key followed by ': ' starts at ``line[column]`` (a cheap check)."""
+    end = _PLAIN_BLOCK.match(line, column).end()
+    return line[_skip_blanks(line, end):][:1] == ":"
+
+
+# ---------------------------------------------------------------- documents
+
+
+def _document(text, nodes):
+    """The one document in ``text``, as nodes or as plain data; None when it is empty."""
+    lines = _split_lines(text)
+    doc = _Document(lines, nodes)
+    count = len(lines)
+    index = _next_content(lines, 0)
+    node = None
+    parsed = False
+    if index < count and lines[index][:1] == "%":
+        raise _error(DIRECTIVES, index, 0)
+    if index < count and lines[index][:3] == "---" and _is_marker(lines[index]):
+        line = lines[index]
+        position = _skip_blanks(line, 3)
+        if position < len(line) and not _is_comment(line, position):
+            node, index = _block_content(doc, index, position, -1, 1, False)
+            parsed = True
+        else:
+            index += 1
+    if not parsed:
+        start = _next_content(lines, index)
+        if start < count and not _is_marker(lines[start]):
+            spaces = _indent(lines[start])
+            if lines[start][spaces] == "\t":
+                raise _error(TABS, start, spaces)
+            node, index = _block_content(doc, start, spaces, -1, 1, True)
+    index = _next_content(lines, index)
+    if index < count:
+        line = lines[index]
+        if line[:3] == "..." and _is_marker(line):
+            _line_end(lines, index, 3)
+            following = _next_content(lines, index + 1)
+            if following < count:
+                raise _error(MANY_DOCUMENTS, following, 0)
+        elif line[:3] == "---" and _is_marker(line):
+            raise _error(MANY_DOCUMENTS, index, 0)
+        else:
+            spaces = _indent(line)
+            if line[spaces] == "\t":
+                raise _error(TABS, index, spaces)
+            raise _error("unexpected text after the end of the document's top node", index, spaces)
+    return node
+
+
+def parse(text):
+    """Parse one YAML document into nodes (Scalar, Mapping, Sequence); None when it is empty.
+
+    Raises YAMLError for anything that is not YAML or that this parser refuses.
+    """
+    return _document(text, True)
+
+
+def to_data(node):
+    """Plain Python data for a node: dict, list, str, int, float, bool or None.
+
+    Plain scalars are typed by the YAML 1.2 core schema; quoted and block scalars are strings.
+    ``loads(text)`` equals ``to_data(parse(text))``.
+    """
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        return _resolve(node.text, node.line, node.column) if node.style == "plain" else node.text
+    if isinstance(node, Mapping):
+        return dict((key.text, to_data(value)) for key, value in node.items)
+    return [to_data(item) for item in node.items]
+
+
+def loads(text):
+    """Read one YAML document from a str into plain Python data (None when it is empty).
+
+    The same parser as ``parse``, building the data directly rather than nodes.
+    """
+    return _document(text, False)
