@@ -350,24 +350,6 @@ class SourceAndAuditTest(SyncTestCase):
 
 
 class ArgumentsTest(SyncTestCase):
-    def test_input_format_option_is_the_users_file_one(self):
-        import argparse
-
-        from prospector_scheduler import users_file
-
-        ours = argparse.ArgumentParser()
-        sync_users.add_arguments(ours)
-        theirs = argparse.ArgumentParser()
-        users_file.add_format_argument(theirs)
-        fields = ("option_strings", "dest", "choices", "default", "metavar", "help")
-
-        def option(parser):
-            action = [a for a in parser._actions if a.dest == "input_format"][0]
-            return [getattr(action, name) for name in fields]
-
-        self.assertEqual(option(ours), option(theirs))
-        self.assertEqual(tuple(option(ours)[2]), users_file.FORMATS)
-
     def test_help_does_not_import_the_heavy_modules(self):
         code = (
             "import sys\n"

@@ -10,17 +10,13 @@ Example:  prospector-scheduler --db /var/lib/prospector/prospector.db list-users
           prospector-scheduler list-users --format json
 """
 
+from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
 
-FORMATS = ("text", "json")
 COLUMNS = ("USERNAME", "EMAIL", "CREATED", "UPDATED", "SCHEME", "NEEDS REHASH")
 
 
-def add_arguments(parser):
-    parser.add_argument("--format", choices=FORMATS, default="text", help="a table (default) or one JSON object")
-
-
-@command("list-users", "Show the users in the database (never their hashes).", add_arguments)
+@command("list-users", "Show the users in the database (never their hashes).", arguments.add_output_format)
 def list_users(ctx, args):
     from prospector_scheduler import store
 

@@ -21,9 +21,8 @@ Example:  prospector-scheduler --db /var/lib/prospector/prospector.db sync-users
 
 import argparse
 
+from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
-
-FORMATS = ("text", "json")
 
 
 def seconds(text):
@@ -38,28 +37,17 @@ def seconds(text):
 
 
 def add_arguments(parser):
-    parser.add_argument("file", metavar="FILE", help='the users file (YAML or JSON), or "-" for standard input')
+    arguments.add_users_file(parser)
     parser.add_argument(
         "--dry-run", action="store_true", help="print what would change and write nothing (creates no database)"
     )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="output as text (default) or one JSON object")
+    arguments.add_output_format(parser)
     parser.add_argument(
         "--wait",
         type=seconds,
         default=30.0,
         metavar="SECONDS",
         help="how long to wait for another run holding the database before exiting 75 (default: 30)",
-    )
-    # The same option as users_file.add_format_argument, spelled out here so
-    # that "sync-users --help" does not import users_file (json, hashlib, re...):
-    # its start-up time is benchmarked. test_sync_users checks they agree.
-    parser.add_argument(
-        "--input-format",
-        choices=("yaml", "json"),
-        default=None,
-        metavar="{yaml,json}",
-        help="read the users file as this format (default: from the extension "
-        ".yaml, .yml or .json, else JSON when the content starts with { or [, else YAML)",
     )
 
 
