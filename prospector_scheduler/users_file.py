@@ -686,10 +686,8 @@ def _check_username(username, node, where, found):
 
 
 def _check_hash(password_hash, node, where, found):
-    try:
-        from prospector_scheduler import passwords
-    except ImportError:  # TODO: drop this guard once branch passwords is merged.
-        return
+    from prospector_scheduler import passwords
+
     try:
         passwords.check_hash(password_hash)
     except DataError as error:

@@ -15,15 +15,7 @@ from tests.support import DATA, TemporaryDirectoryTestCase
 CASES = os.path.join(DATA, "users")
 PROGRAM = "prospector-scheduler"
 
-try:
-    from prospector_scheduler import miniyaml
-except ImportError:  # the parser is on another branch until it is merged
-    miniyaml = None
-
-try:
-    from prospector_scheduler import passwords
-except ImportError:  # likewise the hashing module
-    passwords = None
+from prospector_scheduler import miniyaml, passwords
 
 
 def case_files(folder):
@@ -48,16 +40,10 @@ def report(error):
     return "\n".join(error.report_lines(PROGRAM)) + "\n"
 
 
-def needs_parser(test, name):
-    if name.endswith((".yaml", ".yml")) and miniyaml is None:
-        test.skipTest("prospector_scheduler.miniyaml is not merged yet")
-
-
 class CaseFilesTest(unittest.TestCase):
     def test_valid_files_give_their_entries(self):
         for name, path in case_files("valid"):
             with self.subTest(case=name):
-                needs_parser(self, name)
                 expected = json.loads(read_text(os.path.splitext(path)[0] + ".entries"))
                 entries = users_file.parse(read_bytes(path), name)
                 self.assertEqual([entry._asdict() for entry in entries], expected)
@@ -67,7 +53,6 @@ class CaseFilesTest(unittest.TestCase):
     def test_invalid_files_give_every_error_and_no_password(self):
         for name, path in case_files("invalid"):
             with self.subTest(case=name):
-                needs_parser(self, name)
                 expected = read_text(os.path.splitext(path)[0] + ".errors")
                 with self.assertRaises(ErrorList) as caught:
                     users_file.parse(read_bytes(path), name)
@@ -171,7 +156,6 @@ class SchemaRulesTest(unittest.TestCase):
         self.assertFalse(parse_json({"users": [{"username": "a", "reset_on_next_run": False}]})[0]
                          .reset_on_next_run)
 
-    @unittest.skipIf(passwords is None, "prospector_scheduler.passwords is not merged yet")
     def test_password_hash_is_checked_by_the_passwords_module(self):
         policy = passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000)
         good = passwords.hash_password("SECRET-pw", policy)
@@ -391,9 +375,7 @@ class NoSecretInExcerptsTest(unittest.TestCase):
 
     @staticmethod
     def hash_error(prefix, bad):
-        """The report line for a bad hash, once the passwords module is there to check it."""
-        if passwords is None:
-            return ""
+        """The report line for a bad hash, as the passwords module words it."""
         try:
             passwords.check_hash(bad)
         except DataError as error:
@@ -450,7 +432,6 @@ class NoSecretInExcerptsTest(unittest.TestCase):
                          'hand.yaml:2:15: users[0].username: "a\\x1b[2Jb" contains a control character\n')
 
 
-@unittest.skipIf(miniyaml is None, "prospector_scheduler.miniyaml is not merged yet")
 class YAMLSyntaxErrorTest(unittest.TestCase):
     def test_syntax_errors_have_a_place_and_never_the_line(self):
         documents = [
@@ -501,8 +482,6 @@ class FormatTest(unittest.TestCase):
             users_file.parse(b"{}", "u.json", format="toml")
 
     def test_content_that_is_not_json_is_read_as_yaml(self):
-        if miniyaml is None:
-            self.skipTest("prospector_scheduler.miniyaml is not merged yet")
         self.assertEqual(users_file.parse(b"# users\nusers: []\n", "<stdin>"), [])
 
 
