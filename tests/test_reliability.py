@@ -23,8 +23,10 @@ from tests import support
 
 ENV = {"PROSPECTOR_HASH_COST": "low"}
 BAD_FILES = os.path.join(support.DATA, "sync_users", "bad")
-# Every password in the tests and their data is written "pw-..." so that it can be found.
-PASSWORD_PATTERN = re.compile(r"pw-[A-Za-z0-9-]+")
+# Every password in the tests and their data is written "pw-..." (these tests) or holds the
+# word SECRET (the users-file tests, see tests/data/users/README.md), so that it can be found.
+PASSWORD_PATTERN = re.compile(r"pw-[A-Za-z0-9-]+|SECRET")
+USERS_FILES = os.path.join(support.DATA, "users")
 # A hash as stored, as opposed to the formats named in error messages.
 HASH_PATTERN = re.compile(r"\$(scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+|pbkdf2-sha256\$[0-9]+)\$[A-Za-z0-9+/.]+\$[A-Za-z0-9+/.]+")
 
@@ -225,7 +227,7 @@ class SecretsTest(support.TemporaryDirectoryTestCase):
     def test_no_password_anywhere(self):
         secrets = self.all_test_passwords()
         self.assertGreater(len(secrets), 40)
-        for example in ("pw-Alice-first-1", "pw-corpus-anchor-1", "pw-overlap-"):
+        for example in ("pw-Alice-first-1", "pw-corpus-anchor-1", "pw-overlap-", "SECRET"):
             self.assertIn(example, secrets)
         db = self.path("prospector.db")
         first = self.write(
@@ -269,7 +271,22 @@ class SecretsTest(support.TemporaryDirectoryTestCase):
             stored_hashes.update(rows_of(db)[1].values())
         self.assertEqual(codes[:7], [0] * 7, outputs[:7])
         self.assertEqual(set(codes[7:]), {65})
-        stored = [read_bytes(db)] + [read_bytes(db + s) for s in ("-journal", "-wal") if os.path.exists(db + s)]
+        # Every users file of the users-file tests, valid or not, through a real sync: eight at a time.
+        data_files = []
+        for kind in ("valid", "invalid"):
+            folder = os.path.join(USERS_FILES, kind)
+            data_files += [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if not name.endswith(".entries")]
+        self.assertGreater(len(data_files), 30)
+        other_db = self.path("other.db")
+        for first_of_batch in range(0, len(data_files), 8):
+            batch = [start(sync_command(other_db, path)) for path in data_files[first_of_batch:first_of_batch + 8]]
+            for path, process in zip(data_files[first_of_batch:], batch):
+                result = finish(process)
+                self.assertIn(result.code, (0, 65, 66), (path, result.stderr))
+                outputs.append(result.stdout + result.stderr)
+        stored_hashes.update(rows_of(other_db)[1].values())
+        self.assertTrue(rows_of(other_db)[1], "some of those files create users")
+        stored = [read_bytes(path) for path in (db, other_db)]
         for secret in secrets:
             with self.subTest(secret=secret):
                 for output in outputs:
