@@ -53,6 +53,22 @@ def add_arguments(parser):
 
 @command("sync-users", "Make the database's users match a users file, in one transaction.", add_arguments)
 def sync_users(ctx, args):
+    import gc
+
+    # A sync of many users makes hundreds of thousands of small containers and
+    # no reference cycles; the cyclic collector would rescan them again and
+    # again (a quarter of the time of a 100,000-user sync that changes nothing).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return sync(ctx, args)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def sync(ctx, args):
+    """The body of sync-users: read, plan, hash, then write under the lock."""
     import os
 
     from prospector_scheduler import store, sync_plan, users_file

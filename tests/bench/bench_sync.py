@@ -89,11 +89,18 @@ def _floor(db, path):
 
 
 def _read(path):
+    """users_file.read alone, with the garbage collector paused as sync-users pauses it."""
+    import gc
+
     from prospector_scheduler import users_file
 
-    started = time.perf_counter()
-    users_file.read(path)
-    return time.perf_counter() - started
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        users_file.read(path)
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
 
 
 def _has_yaml():
