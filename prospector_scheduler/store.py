@@ -1,0 +1,427 @@
+"""The SQLite database that ``sync-users`` writes and the ProspecTor application reads.
+
+This module owns the file and its schema: it creates a new database readable by
+its owner only, upgrades older schemas, refuses newer ones, serialises writers
+with ``BEGIN IMMEDIATE`` and turns every SQLite failure a user can cause into a
+``ProspectorError`` with its exit code. It does not decide what to write: that
+is ``sync_plan`` and the commands. The journal is SQLite's default rollback
+journal, which the tool never changes (see the README, "The database").
+"""
+
+import contextlib
+import datetime
+import errno
+import os
+import pathlib
+import sqlite3
+from typing import NamedTuple, Optional
+
+from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
+
+SCHEMA_VERSION = 1
+
+# Each step brings the schema from the version before it to the version given.
+MIGRATIONS = (
+    (
+        1,
+        (
+            """CREATE TABLE users (
+                id            INTEGER PRIMARY KEY,
+                username      TEXT NOT NULL UNIQUE,
+                email         TEXT,
+                password_hash TEXT NOT NULL,
+                created_at    TEXT NOT NULL,
+                updated_at    TEXT NOT NULL
+            )""",
+            """CREATE TABLE sync_runs (
+                id             INTEGER PRIMARY KEY,
+                started_at     TEXT NOT NULL,
+                ended_at       TEXT NOT NULL,
+                source         TEXT NOT NULL,
+                source_sha256  TEXT NOT NULL,
+                created        INTEGER NOT NULL,
+                password_reset INTEGER NOT NULL,
+                unchanged      INTEGER NOT NULL,
+                host           TEXT NOT NULL,
+                os_user        TEXT NOT NULL,
+                tool_version   TEXT NOT NULL
+            )""",
+        ),
+    ),
+)
+
+OUR_TABLES = ("users", "sync_runs")
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class UserRow(NamedTuple):
+    """One row of ``users``; times are ISO 8601 UTC text such as ``2024-05-01T02:00:00Z``."""
+
+    id: int
+    username: str
+    email: Optional[str]
+    password_hash: str
+    created_at: str
+    updated_at: str
+
+
+class SyncRun(NamedTuple):
+    """One row of ``sync_runs``: the audit record of a completed sync (never a password or hash)."""
+
+    started_at: str
+    ended_at: str
+    source: str
+    source_sha256: str
+    created: int
+    password_reset: int
+    unchanged: int
+    host: str
+    os_user: str
+    tool_version: str
+
+
+def utc_now():
+    """The current time as the store writes it: ISO 8601, UTC, whole seconds."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime(TIME_FORMAT)
+
+
+def database_error(error, path, wait=None, read_only=False):
+    """The ``ProspectorError`` for an ``sqlite3.Error``, or None when it is a bug.
+
+    ``read_only`` tells that the connection only reads: SQLite then says
+    "readonly database" only when it finds a write that an interrupted run left
+    behind (a hot journal) and cannot roll it back.
+
+    SQLite's messages are fixed English text, the same in every version, and
+    the error codes are only exposed from Python 3.11, so the text decides.
+    """
+    text = str(error)
+    if "database is locked" in text or "database table is locked" in text:
+        waited = "" if wait is None else " after waiting %g seconds" % wait
+        return BusyError(
+            "another run holds the database %s; gave up%s, try again later" % (path, waited)
+        )
+    if "database or disk is full" in text:
+        return OutputError("cannot write the database %s: the disk is full" % path)
+    if "disk I/O error" in text:
+        return OutputError("cannot write the database %s: disk I/O error" % path)
+    if "not a database" in text:
+        return CantCreateError("%s is not an SQLite database" % path)
+    if "malformed" in text:
+        return CantCreateError("the database %s is damaged (%s)" % (path, text))
+    if "readonly database" in text and read_only:
+        return CantCreateError(
+            "the database %s holds the unfinished write of an interrupted run, which a read-only "
+            "command cannot roll back: run sync-users (without --dry-run) to repair it" % path
+        )
+    if "readonly database" in text:
+        return CantCreateError(
+            "the database %s is read-only: the file and its directory must be writable" % path
+        )
+    if "unable to open database file" in text:
+        return CantCreateError(
+            "cannot open the database %s: the file and its directory must be "
+            "readable and writable" % path
+        )
+    return None
+
+
+@contextlib.contextmanager
+def translated_errors(path, wait=None, read_only=False):
+    """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        translated = database_error(error, path, wait, read_only)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+def create_file(path):
+    """Create an empty database file readable and writable by its owner only.
+
+    SQLite gives its journal (and WAL files) the permissions of the database
+    file, so creating this file with 0600 before SQLite opens it is enough.
+    Returns False when the file already existed.
+    """
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    except OSError as error:
+        raise CantCreateError(_cannot_create_message(path, error)) from None
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+    return True
+
+
+def _cannot_create_message(path, error):
+    directory = os.path.dirname(os.path.abspath(path))
+    if error.errno == errno.ENOENT:
+        reason = "the directory %s does not exist" % directory
+    elif error.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied in %s" % directory
+    elif error.errno == errno.EROFS:
+        reason = "%s is on a read-only file system" % directory
+    elif error.errno == errno.EISDIR:
+        reason = "it is a directory"
+    else:
+        reason = error.strerror or str(error)
+    return "cannot create the database %s: %s" % (path, reason)
+
+
+def check_creatable(path):
+    """Raise the ``CantCreateError`` that creating a database at ``path`` would meet, without creating it."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CantCreateError("cannot create the database %s: the directory %s does not exist" % (path, directory))
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CantCreateError("cannot create the database %s: permission denied in %s" % (path, directory))
+
+
+def _check_writable(path):
+    """Fail early, before any slow work, when the file or its directory cannot be written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise CantCreateError("cannot open the database %s: it is a directory" % path)
+    if not os.access(path, os.W_OK):
+        raise CantCreateError("the database %s is read-only: the file must be writable" % path)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise CantCreateError(
+            "the database %s cannot be written: its directory %s must be writable "
+            "(SQLite creates its journal there)" % (path, directory)
+        )
+
+
+def _uri(path, mode):
+    # A URI with mode=rw or mode=ro stops SQLite from creating the file with
+    # its default permissions: only create_file() creates it.
+    return pathlib.Path(os.path.abspath(path)).as_uri() + "?mode=" + mode
+
+
+def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
+    """Open the database at ``path`` and return a ``UserStore``.
+
+    ``create`` makes a missing file (0600). The schema is created or upgraded
+    at once when ``upgrade``; pass False to do it later, inside the write
+    transaction of the first change (``UserStore.upgrade``). ``read_only``
+    opens an existing file and never writes to it. ``wait`` is how many seconds
+    to wait for another run's lock before ``BusyError``. Raises
+    ``CantCreateError`` (73) when the database cannot be opened or created, or
+    has a newer schema than this tool knows.
+    """
+    if not os.path.exists(path):
+        if read_only or not create:
+            directory = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(directory):
+                raise CantCreateError(
+                    "cannot open the database %s: the directory %s does not exist" % (path, directory)
+                )
+            raise CantCreateError("there is no database at %s" % path)
+        create_file(path)
+    elif not read_only:
+        _check_writable(path)
+    with translated_errors(path, wait, read_only):
+        connection = sqlite3.connect(
+            _uri(path, "ro" if read_only else "rw"), uri=True, timeout=wait, isolation_level=None
+        )
+    try:
+        store = UserStore(connection, path, wait, read_only)
+        if upgrade and not read_only:
+            store.upgrade()
+        else:
+            store.check_version()
+    except BaseException:
+        connection.close()
+        raise
+    return store
+
+
+class UserStore(object):
+    """The users and sync runs of one open database.
+
+    Reads outside a transaction see one consistent snapshot each; writes happen
+    inside ``write_transaction()``, which holds SQLite's write lock.
+    """
+
+    def __init__(self, connection, path, wait, read_only):
+        self.connection = connection
+        self.path = path
+        self.wait = wait
+        self.read_only = read_only
+
+    def close(self):
+        self.connection.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _errors(self):
+        return translated_errors(self.path, self.wait, self.read_only)
+
+    def schema_version(self):
+        """The ``PRAGMA user_version`` of the file: 0 for a database without our schema."""
+        with self._errors():
+            return self.connection.execute("PRAGMA user_version").fetchone()[0]
+
+    def check_version(self):
+        """Refuse a schema newer than this tool knows; return the version found."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            from prospector_scheduler import __version__
+
+            raise CantCreateError(
+                "the database %s has schema version %d, newer than the version %d that "
+                "prospector-scheduler %s knows: upgrade prospector-scheduler"
+                % (self.path, version, SCHEMA_VERSION, __version__)
+            )
+        return version
+
+    def upgrade(self):
+        """Create the schema or apply the forward migrations it lacks, all or nothing.
+
+        Inside ``write_transaction()`` the migrations become part of it;
+        otherwise they get a transaction of their own.
+        """
+        if self.check_version() == SCHEMA_VERSION:
+            return
+        if self.connection.in_transaction:
+            self._migrate()
+        else:
+            with self.write_transaction():
+                self._migrate()
+
+    def _migrate(self):
+        # Read again under the lock: another run may have upgraded it meanwhile.
+        version = self.check_version()
+        if version == 0:
+            self._refuse_foreign_tables()
+        with self._errors():
+            for target, statements in MIGRATIONS:
+                if target > version:
+                    for statement in statements:
+                        self.connection.execute(statement)
+                    self.connection.execute("PRAGMA user_version = %d" % target)
+
+    def _refuse_foreign_tables(self):
+        names = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        clashes = [name for name in names if name in OUR_TABLES]
+        if clashes:
+            raise CantCreateError(
+                "the database %s has a table %s but no prospector-scheduler schema "
+                "version: it was not made by this tool, refusing to change it"
+                % (self.path, clashes[0])
+            )
+
+    def has_schema(self):
+        """Whether the tables exist (False for an empty file opened read-only)."""
+        return self.schema_version() >= 1
+
+    @contextlib.contextmanager
+    def write_transaction(self):
+        """Hold the write lock: every change inside is committed together or not at all.
+
+        Waits up to ``wait`` seconds for another run's lock, then ``BusyError``.
+        """
+        with self._errors():
+            self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+            with self._errors():
+                self.connection.execute("COMMIT")
+        except BaseException:
+            if self.connection.in_transaction:
+                try:
+                    self.connection.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite rolls back by itself when the file is gone bad; keep the first error
+            raise
+
+    def data_version(self):
+        """A number that changes whenever another connection commits to the file."""
+        with self._errors():
+            return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def snapshot(self):
+        """``(data_version, {username: (email, password_hash)})`` read in one transaction.
+
+        Comparing the version with ``data_version()`` later, inside the write
+        lock, tells whether another run changed the database in between. The
+        rows are plain pairs, not ``UserRow``: a sync reads every user, and at
+        100,000 users making records would cost more than the query.
+        """
+        with self._errors():
+            if not self.connection.in_transaction:
+                self.connection.execute("BEGIN")
+                try:
+                    return self._snapshot()
+                finally:
+                    self.connection.execute("COMMIT")
+            return self._snapshot()
+
+    def _snapshot(self):
+        rows = {}
+        if self.has_schema():
+            cursor = self.connection.execute("SELECT username, email, password_hash FROM users")
+            rows = {username: (email, password_hash) for username, email, password_hash in cursor}
+        # Read last, inside the same read transaction: no commit can come between.
+        version = self.connection.execute("PRAGMA data_version").fetchone()[0]
+        return version, rows
+
+    def list_users(self):
+        """Every user as a ``UserRow``, ordered by username."""
+        if not self.has_schema():
+            return []
+        with self._errors():
+            cursor = self.connection.execute(
+                "SELECT id, username, email, password_hash, created_at, updated_at "
+                "FROM users ORDER BY username"
+            )
+            return [UserRow._make(row) for row in cursor]
+
+    def add_users(self, users, now):
+        """Insert ``(username, email, password_hash)`` triples, stamped ``now``."""
+        with self._errors():
+            self.connection.executemany(
+                "INSERT INTO users (username, email, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(username, email, password_hash, now, now) for username, email, password_hash in users],
+            )
+
+    def set_password_hashes(self, changes, now):
+        """Set the hash of each ``(username, password_hash)`` pair, stamping ``updated_at``."""
+        with self._errors():
+            self.connection.executemany(
+                "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
+                [(password_hash, now, username) for username, password_hash in changes],
+            )
+
+    def add_sync_run(self, run):
+        """Append one ``SyncRun`` to the audit table."""
+        with self._errors():
+            self.connection.execute(
+                "INSERT INTO sync_runs (%s) VALUES (%s)"
+                % (", ".join(SyncRun._fields), ", ".join("?" * len(SyncRun._fields))),
+                tuple(run),
+            )
+
+    def sync_runs(self):
+        """Every recorded sync run, oldest first."""
+        if not self.has_schema():
+            return []
+        with self._errors():
+            cursor = self.connection.execute(
+                "SELECT %s FROM sync_runs ORDER BY id" % ", ".join(SyncRun._fields)
+            )
+            return [SyncRun._make(row) for row in cursor]

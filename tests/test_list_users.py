@@ -1,0 +1,116 @@
+"""Tests for the list-users command."""
+
+import json
+import os
+import sqlite3
+
+from prospector_scheduler import passwords, store
+from tests import support
+
+ENV = {"PROSPECTOR_HASH_COST": "low"}
+SECRET = "pw-List-users-1"
+
+
+def fallback_warning():
+    """What stderr holds when the policy is worked out: nothing, or the one no-scrypt warning."""
+    if passwords.scrypt_unavailable_reason() is None:
+        return ""
+    return "prospector-scheduler: warning: %s: passwords are hashed with PBKDF2-HMAC-SHA256 instead\n" % (
+        passwords.scrypt_unavailable_reason()
+    )
+
+
+class ListUsersTest(support.TemporaryDirectoryTestCase):
+    def setUp(self):
+        support.TemporaryDirectoryTestCase.setUp(self)
+        self.db = self.path("prospector.db")
+        low = passwords.policy_from_environ(ENV)
+        self.current = passwords.hash_password(SECRET, low)
+        self.weak = passwords.hash_password(SECRET, low._replace(scheme="pbkdf2-sha256", pbkdf2_rounds=10))
+        self.hashes = (self.current, self.weak, "$2b$12$notourformat")
+
+    def fill(self):
+        with store.open_database(self.db) as database:
+            with database.write_transaction():
+                database.add_users(
+                    [
+                        ("carol", None, self.hashes[2]),
+                        ("alice", "alice@example.com", self.hashes[0]),
+                        ("bob", "bob@example.com", self.hashes[1]),
+                    ],
+                    "2024-05-01T02:00:00Z",
+                )
+                database.set_password_hashes([("alice", self.hashes[0])], "2024-05-02T03:04:05Z")
+
+    def run_list(self, *args):
+        result = support.run_cli(["--db", self.db] + list(args), environ=ENV)
+        for secret in (SECRET,) + self.hashes:
+            self.assertNotIn(secret, result.stdout + result.stderr)
+        return result
+
+    def db_bytes(self):
+        with open(self.db, "rb") as handle:
+            return handle.read()
+
+    def test_table(self):
+        self.fill()
+        before = self.db_bytes()
+        scheme = passwords.scheme_of(self.current)
+        width = max(len(scheme), len("pbkdf2-sha256"))
+        result = self.run_list("list-users")
+        self.assertEqual(result.code, 0)
+        self.assertEqual(result.stderr, fallback_warning())
+        self.assertEqual(
+            result.stdout.splitlines(),
+            [
+                "USERNAME  EMAIL              CREATED               UPDATED               %-*s  NEEDS REHASH" % (width, "SCHEME"),
+                "alice     alice@example.com  2024-05-01T02:00:00Z  2024-05-02T03:04:05Z  %-*s  no" % (width, scheme),
+                "bob       bob@example.com    2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  %-*s  yes" % (width, "pbkdf2-sha256"),
+                "carol     -                  2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  %-*s  yes" % (width, "unknown"),
+            ],
+        )
+        self.assertEqual(self.db_bytes(), before, "list-users never writes")
+
+    def test_json_and_quiet(self):
+        self.fill()
+        for options in ([], ["-q"]):
+            with self.subTest(options=options):
+                result = self.run_list(*(options + ["list-users", "--format", "json"]))
+                self.assertEqual(result.code, 0)
+                users = json.loads(result.stdout)["users"]
+                self.assertEqual([u["username"] for u in users], ["alice", "bob", "carol"])
+                self.assertEqual(
+                    users[1],
+                    {
+                        "username": "bob",
+                        "email": "bob@example.com",
+                        "created_at": "2024-05-01T02:00:00Z",
+                        "updated_at": "2024-05-01T02:00:00Z",
+                        "hash_scheme": "pbkdf2-sha256",
+                        "needs_rehash": True,
+                    },
+                )
+                self.assertEqual(users[0]["needs_rehash"], False)
+                self.assertEqual(users[2]["email"], None)
+        self.assertEqual(self.run_list("-q", "list-users").stdout.count("\n"), 4, "-q keeps the table")
+
+    def test_empty_database(self):
+        store.open_database(self.db).close()
+        self.assertEqual(self.run_list("list-users").stdout.split(), "USERNAME EMAIL CREATED UPDATED SCHEME NEEDS REHASH".split())
+        self.assertEqual(json.loads(self.run_list("list-users", "--format", "json").stdout), {"users": []})
+        open(self.db, "wb").close()
+        self.assertEqual(json.loads(self.run_list("list-users", "--format", "json").stdout), {"users": []})
+        self.assertEqual(self.db_bytes(), b"", "an empty file is not given a schema")
+
+    def test_missing_or_newer_database(self):
+        result = self.run_list("list-users")
+        self.assertEqual(result.code, 73)
+        self.assertEqual(result.stderr, "prospector-scheduler: error: there is no database at %s\n" % self.db)
+        self.assertFalse(os.path.exists(self.db))
+        self.fill()
+        connection = sqlite3.connect(self.db)
+        connection.execute("PRAGMA user_version = 99")
+        connection.close()
+        result = self.run_list("list-users")
+        self.assertEqual(result.code, 73)
+        self.assertIn("has schema version 99, newer than", result.stderr)

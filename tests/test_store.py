@@ -1,0 +1,428 @@
+"""Tests for prospector_scheduler.store: the file, its schema, its locks and its errors."""
+
+import os
+import re
+import sqlite3
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+from unittest import mock
+
+from prospector_scheduler import store
+from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
+from tests import support
+
+TIME_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def run_record(**changes):
+    fields = dict(
+        started_at="2024-05-01T02:00:00Z",
+        ended_at="2024-05-01T02:00:01Z",
+        source="/etc/prospector/users.yaml",
+        source_sha256="ab" * 32,
+        created=2,
+        password_reset=1,
+        unchanged=5,
+        host="db1",
+        os_user="prospector",
+        tool_version="0.1.0",
+    )
+    fields.update(changes)
+    return store.SyncRun(**fields)
+
+
+class StoreTestCase(unittest.TestCase):
+    def setUp(self):
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.directory = directory.name
+        self.path = os.path.join(self.directory, "prospector.db")
+
+    def open(self, **options):
+        opened = store.open_database(self.path, **options)
+        self.addCleanup(opened.close)
+        return opened
+
+    def file_bytes(self):
+        with open(self.path, "rb") as handle:
+            return handle.read()
+
+    def raw(self, sql, parameters=()):
+        connection = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        finally:
+            connection.close()
+
+
+class CreateTest(StoreTestCase):
+    def test_new_database_has_the_schema(self):
+        self.open()
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        tables = [row[0] for row in self.raw("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        self.assertEqual(tables, ["sync_runs", "users"])
+        columns = [row[1] for row in self.raw("PRAGMA table_info(users)")]
+        self.assertEqual(columns, ["id", "username", "email", "password_hash", "created_at", "updated_at"])
+
+    def test_new_database_and_its_journal_are_owner_only_whatever_the_umask(self):
+        old_umask = os.umask(0)
+        try:
+            opened = self.open()
+            with opened.write_transaction():
+                opened.add_users([("alice", None, "$scrypt$x")], store.utc_now())
+                journal = self.path + "-journal"
+                self.assertTrue(os.path.exists(journal), "a write in progress has a rollback journal")
+                self.assertEqual(stat.S_IMODE(os.stat(journal).st_mode), 0o600)
+        finally:
+            os.umask(old_umask)
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o600)
+        self.assertFalse(os.path.exists(self.path + "-journal"), "the journal is gone after commit")
+        self.assertFalse(os.path.exists(self.path + "-wal"))
+
+    def test_existing_permissions_are_kept(self):
+        self.open().close()
+        os.chmod(self.path, 0o640)
+        self.open().close()
+        self.assertEqual(stat.S_IMODE(os.stat(self.path).st_mode), 0o640)
+
+    def test_empty_file_becomes_a_database(self):
+        open(self.path, "wb").close()
+        self.open()
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+
+    def test_create_false_refuses_a_missing_file(self):
+        with self.assertRaises(CantCreateError) as caught:
+            store.open_database(self.path, create=False)
+        self.assertEqual(caught.exception.message, "there is no database at %s" % self.path)
+        self.assertFalse(os.path.exists(self.path))
+
+
+class OpenErrorsTest(StoreTestCase):
+    def assert_cannot(self, path, message, **options):
+        with self.assertRaises(CantCreateError) as caught:
+            store.open_database(path, **options)
+        self.assertEqual(caught.exception.message, message)
+        self.assertEqual(caught.exception.exit_code, 73)
+
+    def test_missing_directory(self):
+        missing = os.path.join(self.directory, "no", "such")
+        path = os.path.join(missing, "x.db")
+        for options in ({}, {"read_only": True}):
+            with self.subTest(options=options):
+                if options:
+                    message = "cannot open the database %s: the directory %s does not exist" % (path, missing)
+                else:
+                    message = "cannot create the database %s: the directory %s does not exist" % (path, missing)
+                self.assert_cannot(path, message, **options)
+        self.assertFalse(os.path.exists(missing))
+
+    def test_check_creatable_creates_nothing(self):
+        missing = os.path.join(self.directory, "no")
+        path = os.path.join(missing, "x.db")
+        with self.assertRaises(CantCreateError) as caught:
+            store.check_creatable(path)
+        self.assertEqual(
+            caught.exception.message, "cannot create the database %s: the directory %s does not exist" % (path, missing)
+        )
+        store.check_creatable(self.path)
+        self.assertEqual(os.listdir(self.directory), [])
+
+    def test_not_a_database(self):
+        contents = [
+            b"users:\n  - username: alice\n",
+            b"SQLite format 3\x00" + b"\xff" * 200,
+            b"\x00" * 4096,
+        ]
+        for content in contents:
+            for options in ({}, {"read_only": True}):
+                with self.subTest(content=content[:20], options=options):
+                    with open(self.path, "wb") as handle:
+                        handle.write(content)
+                    self.assert_cannot(self.path, "%s is not an SQLite database" % self.path, **options)
+                    self.assertEqual(self.file_bytes(), content)
+
+    def test_a_directory(self):
+        os.mkdir(self.path)
+        self.assert_cannot(self.path, "cannot open the database %s: it is a directory" % self.path)
+
+    def test_newer_schema_is_refused(self):
+        self.open().close()
+        self.raw("PRAGMA user_version = %d" % (store.SCHEMA_VERSION + 1))
+        before = self.file_bytes()
+        from prospector_scheduler import __version__
+
+        message = (
+            "the database %s has schema version %d, newer than the version %d that "
+            "prospector-scheduler %s knows: upgrade prospector-scheduler"
+            % (self.path, store.SCHEMA_VERSION + 1, store.SCHEMA_VERSION, __version__)
+        )
+        for options in ({}, {"read_only": True}):
+            with self.subTest(options=options):
+                self.assert_cannot(self.path, message, **options)
+        self.assertEqual(self.file_bytes(), before)
+
+    def test_foreign_users_table_is_refused(self):
+        self.raw("CREATE TABLE users (name TEXT)")
+        before = self.file_bytes()
+        self.assert_cannot(
+            self.path,
+            "the database %s has a table users but no prospector-scheduler schema version: "
+            "it was not made by this tool, refusing to change it" % self.path,
+        )
+        self.assertEqual(self.file_bytes(), before)
+
+    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere; see test_read_only_location_as_root")
+    def test_read_only_directory(self):
+        locked = os.path.join(self.directory, "locked")
+        os.mkdir(locked, 0o500)
+        self.addCleanup(os.chmod, locked, 0o700)
+        path = os.path.join(locked, "x.db")
+        self.assert_cannot(path, "cannot create the database %s: permission denied in %s" % (path, locked))
+
+    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere")
+    def test_read_only_file(self):
+        self.open().close()
+        os.chmod(self.path, 0o400)
+        self.assert_cannot(self.path, "the database %s is read-only: the file must be writable" % self.path)
+
+    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere")
+    def test_existing_file_in_read_only_directory(self):
+        self.open().close()
+        os.chmod(self.directory, 0o500)
+        self.addCleanup(os.chmod, self.directory, 0o700)
+        self.assert_cannot(
+            self.path,
+            "the database %s cannot be written: its directory %s must be writable "
+            "(SQLite creates its journal there)" % (self.path, self.directory),
+        )
+
+    @unittest.skipUnless(os.geteuid() == 0, "only for root")
+    def test_read_only_location_as_root(self):
+        path = "/sys/prospector-test.db"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except PermissionError:
+            pass
+        else:
+            os.unlink(path)
+            self.skipTest("/sys is writable here")
+        self.assert_cannot(path, "cannot create the database %s: permission denied in /sys" % path)
+
+
+class MigrationTest(StoreTestCase):
+    def test_migrations_run_only_the_missing_steps(self):
+        opened = self.open()
+        with opened.write_transaction():
+            opened.add_users([("alice", "a@example.com", "$scrypt$x")], "2024-05-01T02:00:00Z")
+        opened.close()
+        newer = store.MIGRATIONS + ((store.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT",)),)
+        with mock.patch.object(store, "MIGRATIONS", newer), mock.patch.object(
+            store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1
+        ):
+            self.open().close()
+            self.open().close()  # a second open has nothing to do (a repeat would fail: duplicate column)
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION + 1,)])
+        self.assertEqual(self.raw("SELECT username, note FROM users"), [("alice", None)])
+
+    def test_upgrade_inside_a_transaction_is_undone_with_it(self):
+        open(self.path, "wb").close()
+        opened = self.open(upgrade=False)
+        self.assertEqual(opened.schema_version(), 0)
+        with self.assertRaises(ZeroDivisionError):
+            with opened.write_transaction():
+                opened.upgrade()
+                opened.add_users([("alice", None, "h")], store.utc_now())
+                1 / 0
+        self.assertEqual(self.file_bytes(), b"")
+        with opened.write_transaction():
+            opened.upgrade()
+            opened.add_users([("alice", None, "h")], store.utc_now())
+        self.assertEqual(self.raw("SELECT username FROM users"), [("alice",)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+
+    def test_failed_migration_changes_nothing(self):
+        self.open().close()
+        before = self.file_bytes()
+        broken = store.MIGRATIONS + (
+            (store.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT", "NOT SQL")),
+        )
+        with mock.patch.object(store, "MIGRATIONS", broken), mock.patch.object(
+            store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1
+        ):
+            with self.assertRaises(sqlite3.OperationalError):
+                store.open_database(self.path)
+        self.assertEqual(self.file_bytes(), before)
+
+
+class ReadOnlyTest(StoreTestCase):
+    def test_read_only_open_of_missing_file_creates_nothing(self):
+        with self.assertRaises(CantCreateError) as caught:
+            store.open_database(self.path, read_only=True)
+        self.assertEqual(caught.exception.message, "there is no database at %s" % self.path)
+        self.assertEqual(os.listdir(self.directory), [])
+
+    def test_read_only_open_of_an_empty_file_never_writes(self):
+        open(self.path, "wb").close()
+        opened = self.open(read_only=True)
+        self.assertEqual(opened.snapshot()[1], {})
+        self.assertEqual(opened.list_users(), [])
+        self.assertEqual(opened.sync_runs(), [])
+        self.assertEqual(self.file_bytes(), b"")
+
+    def test_read_only_store_cannot_roll_back_an_interrupted_write(self):
+        self.open().close()
+        child = (
+            "import os, signal, sys\n"
+            "from prospector_scheduler import store\n"
+            "database = store.open_database(sys.argv[1])\n"
+            "database.connection.execute('PRAGMA cache_size = 10')\n"
+            "database.connection.execute('BEGIN IMMEDIATE')\n"
+            "database.add_users([('user%d' % n, None, 'h' * 500) for n in range(2000)], 'now')\n"
+            "os.kill(os.getpid(), signal.SIGKILL)\n"
+        )
+        subprocess.call(support.python_command("-c", child, self.path), env=support.process_environment())
+        self.assertTrue(os.path.exists(self.path + "-journal"), "the killed write left a hot journal")
+        with self.assertRaises(CantCreateError) as caught:
+            self.open(read_only=True).list_users()
+        self.assertEqual(
+            caught.exception.message,
+            "the database %s holds the unfinished write of an interrupted run, which a read-only "
+            "command cannot roll back: run sync-users (without --dry-run) to repair it" % self.path,
+        )
+        self.assertEqual(self.open().list_users(), [], "a writer rolls it back")
+        self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
+
+
+class ReadWriteTest(StoreTestCase):
+    def test_users_round_trip_in_username_order(self):
+        opened = self.open()
+        with opened.write_transaction():
+            opened.add_users([("bob", None, "h1"), ("alice", "a@example.com", "h2")], "2024-05-01T02:00:00Z")
+        with opened.write_transaction():
+            opened.set_password_hashes([("bob", "h3")], "2024-05-02T02:00:00Z")
+        users = opened.list_users()
+        self.assertEqual(
+            [(u.username, u.email, u.password_hash, u.created_at, u.updated_at) for u in users],
+            [
+                ("alice", "a@example.com", "h2", "2024-05-01T02:00:00Z", "2024-05-01T02:00:00Z"),
+                ("bob", None, "h3", "2024-05-01T02:00:00Z", "2024-05-02T02:00:00Z"),
+            ],
+        )
+        version, rows = opened.snapshot()
+        self.assertEqual(rows, {"alice": ("a@example.com", "h2"), "bob": (None, "h3")})
+
+    def test_sync_runs_round_trip(self):
+        opened = self.open()
+        with opened.write_transaction():
+            opened.add_sync_run(run_record())
+            opened.add_sync_run(run_record(source="<stdin>", created=0))
+        self.assertEqual(opened.sync_runs(), [run_record(), run_record(source="<stdin>", created=0)])
+
+    def test_exception_rolls_back_everything(self):
+        opened = self.open()
+        before = self.file_bytes()
+        with self.assertRaises(ZeroDivisionError):
+            with opened.write_transaction():
+                opened.add_users([("alice", None, "h")], store.utc_now())
+                opened.add_sync_run(run_record())
+                1 / 0
+        self.assertEqual(opened.list_users(), [])
+        self.assertEqual(opened.sync_runs(), [])
+        self.assertEqual(self.file_bytes(), before)
+
+    def test_utc_now_format(self):
+        self.assertRegex(store.utc_now(), TIME_PATTERN)
+
+    def test_data_version_changes_only_for_other_connections(self):
+        first = self.open()
+        second = self.open()
+        version, rows = first.snapshot()
+        with first.write_transaction():
+            first.add_users([("alice", None, "h")], store.utc_now())
+        self.assertEqual(first.data_version(), version, "own commits do not count")
+        with second.write_transaction():
+            second.set_password_hashes([("alice", "h2")], store.utc_now())
+        with first.write_transaction():
+            self.assertNotEqual(first.data_version(), version)
+
+
+class LockingTest(StoreTestCase):
+    def test_second_writer_waits_then_gets_busy_error(self):
+        holder = self.open()
+        waiter = self.open(wait=0.3)
+        with holder.write_transaction():
+            started = time.monotonic()
+            with self.assertRaises(BusyError) as caught:
+                with waiter.write_transaction():
+                    self.fail("the lock is held")
+            waited = time.monotonic() - started
+        self.assertGreaterEqual(waited, 0.25)
+        self.assertEqual(caught.exception.exit_code, 75)
+        self.assertEqual(
+            caught.exception.message,
+            "another run holds the database %s; gave up after waiting 0.3 seconds, try again later" % self.path,
+        )
+        with waiter.write_transaction():  # the lock is free again
+            waiter.add_users([("alice", None, "h")], store.utc_now())
+
+    def test_readers_wait_for_an_exclusive_lock_then_get_busy_error(self):
+        opened = self.open(wait=0.1)
+        opened.close()
+        holder = sqlite3.connect(self.path, isolation_level=None)
+        self.addCleanup(holder.close)
+        holder.execute("BEGIN EXCLUSIVE")
+        with self.assertRaises(BusyError):
+            store.open_database(self.path, wait=0.1)
+        with self.assertRaises(BusyError):
+            store.open_database(self.path, wait=0.1, read_only=True)
+        holder.execute("COMMIT")
+        opened = self.open(wait=0.1)
+        holder.execute("BEGIN EXCLUSIVE")
+        with self.assertRaises(BusyError):
+            opened.snapshot()
+        holder.execute("ROLLBACK")
+        self.assertEqual(opened.snapshot()[1], {})
+
+    def test_full_disk_is_an_output_error(self):
+        opened = self.open()
+        pages = opened.connection.execute("PRAGMA page_count").fetchone()[0]
+        opened.connection.execute("PRAGMA max_page_count = %d" % pages)
+        with self.assertRaises(OutputError) as caught:
+            with opened.write_transaction():
+                opened.add_users([("user%d" % n, None, "h" * 100) for n in range(1000)], store.utc_now())
+        self.assertEqual(caught.exception.exit_code, 74)
+        self.assertEqual(caught.exception.message, "cannot write the database %s: the disk is full" % self.path)
+        self.assertEqual(opened.list_users(), [])
+
+
+class ErrorTranslationTest(unittest.TestCase):
+    def test_table(self):
+        cases = [
+            ("database is locked", BusyError),
+            ("database table is locked", BusyError),
+            ("database or disk is full", OutputError),
+            ("disk I/O error", OutputError),
+            ("file is not a database", CantCreateError),
+            ("file is encrypted or is not a database", CantCreateError),
+            ("database disk image is malformed", CantCreateError),
+            ("attempt to write a readonly database", CantCreateError),
+            ("unable to open database file", CantCreateError),
+            ("no such table: users", None),
+            ('near "NOT": syntax error', None),
+            ("UNIQUE constraint failed: users.username", None),
+        ]
+        for text, expected in cases:
+            with self.subTest(text=text):
+                translated = store.database_error(sqlite3.OperationalError(text), "x.db", 1.0, False)
+                if expected is None:
+                    self.assertIsNone(translated)
+                else:
+                    self.assertIs(type(translated), expected)
+                    self.assertIn("x.db", translated.message)
+
+
+if __name__ == "__main__":
+    unittest.main()
