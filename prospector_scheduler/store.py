@@ -54,6 +54,9 @@ OUR_TABLES = ("users", "sync_runs")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
+# Host parameters in one statement: SQLite before 3.32 allows at most 999.
+SQL_VARIABLES = 500
+
 class UserRow(NamedTuple):
     """One row of ``users``; times are ISO 8601 UTC text such as ``2024-05-01T02:00:00Z``."""
 
@@ -353,31 +356,46 @@ class UserStore(object):
         with self._errors():
             return self.connection.execute("PRAGMA data_version").fetchone()[0]
 
-    def snapshot(self):
-        """``(data_version, {username: (email, password_hash)})`` read in one transaction.
+    def snapshot(self, hashes_of=None):
+        """``(data_version, StoredUsers)`` read in one transaction.
 
-        Comparing the version with ``data_version()`` later, inside the write
-        lock, tells whether another run changed the database in between. The
-        rows are plain pairs, not ``UserRow``: a sync reads every user, and at
-        100,000 users making records would cost more than the query.
+        ``StoredUsers.emails`` maps every username to its email;
+        ``StoredUsers.hashes`` maps the usernames in ``hashes_of`` (all, when
+        None) that exist to their password hash. A nightly sync needs the
+        hashes of the users it may reset only, and at 100,000 users reading
+        every hash would cost a third of the run. Comparing the version with
+        ``data_version()`` later, inside the write lock, tells whether another
+        run changed the database in between.
         """
         with self._errors():
             if not self.connection.in_transaction:
                 self.connection.execute("BEGIN")
                 try:
-                    return self._snapshot()
+                    return self._snapshot(hashes_of)
                 finally:
                     self.connection.execute("COMMIT")
-            return self._snapshot()
+            return self._snapshot(hashes_of)
 
-    def _snapshot(self):
-        rows = {}
+    def _snapshot(self, hashes_of):
+        from prospector_scheduler.sync_plan import StoredUsers
+
+        emails = {}
+        hashes = {}
         if self.has_schema():
-            cursor = self.connection.execute("SELECT username, email, password_hash FROM users")
-            rows = {username: (email, password_hash) for username, email, password_hash in cursor}
+            # dict() of the cursor's pairs: no Python-level step per user.
+            emails = dict(self.connection.execute("SELECT username, email FROM users"))
+            if hashes_of is None:
+                hashes = dict(self.connection.execute("SELECT username, password_hash FROM users"))
+            else:
+                wanted = sorted(set(hashes_of))
+                for start in range(0, len(wanted), SQL_VARIABLES):
+                    chunk = wanted[start:start + SQL_VARIABLES]
+                    hashes.update(self.connection.execute(
+                        "SELECT username, password_hash FROM users WHERE username IN (%s)"
+                        % ", ".join("?" * len(chunk)), chunk))
         # Read last, inside the same read transaction: no commit can come between.
         version = self.connection.execute("PRAGMA data_version").fetchone()[0]
-        return version, rows
+        return version, StoredUsers(emails, hashes)
 
     def list_users(self):
         """Every user as a ``UserRow``, ordered by username."""

@@ -18,6 +18,23 @@ UNCHANGED = "unchanged"
 KINDS = (CREATE, RESET, UNCHANGED)
 
 
+class StoredUsers(NamedTuple):
+    """What the database holds that a sync needs (see ``store.UserStore.snapshot``).
+
+    ``emails`` maps every stored username to its email (None where none is
+    stored); ``hashes`` maps usernames to their password hash, for at least
+    every user of the file that asks for a reset.
+    """
+
+    emails: dict
+    hashes: dict
+
+
+def hashes_wanted(entries):
+    """The usernames whose stored hash a plan may need: those the file asks to reset."""
+    return [entry.username for entry in entries if entry.reset_on_next_run]
+
+
 class Check(NamedTuple):
     """A stored hash to verify against the file's password before deciding on a reset."""
 
@@ -84,37 +101,37 @@ class Plan(NamedTuple):
         return [action for action in self.actions if action.kind != UNCHANGED]
 
 
-def checks_needed(entries, rows, answered=()):
+def checks_needed(entries, stored, answered=()):
     """The ``Check`` for every entry to reset whose stored hash might already be right.
 
-    ``rows`` maps usernames to ``(email, password_hash)`` as
-    ``store.UserStore.snapshot`` reads them; pairs ``(username, stored_hash)``
-    in ``answered`` are left out, so that after reading the rows again only
+    ``stored`` is a ``StoredUsers``; pairs ``(username, stored_hash)`` in
+    ``answered`` are left out, so that after reading the database again only
     hashes that changed meanwhile are checked again.
     """
     checks = []
     for entry in entries:
-        if not entry.reset_on_next_run or entry.password is None:
+        if not entry.reset_on_next_run or entry.password is None or entry.username not in stored.emails:
             continue
-        row = rows.get(entry.username)
-        if row is not None and (entry.username, row[1]) not in answered:
-            checks.append(Check(entry.username, entry.password, row[1]))
+        stored_hash = stored.hashes[entry.username]
+        if (entry.username, stored_hash) not in answered:
+            checks.append(Check(entry.username, entry.password, stored_hash))
     return checks
 
 
-def plan_sync(entries, rows, current, source):
+def plan_sync(entries, stored, current, source):
     """Decide what happens to each entry; raise ``ErrorList`` if any cannot be done.
 
-    ``rows`` maps usernames to ``(email, password_hash)``. ``current`` maps ``(username, stored_hash)`` to True when that stored hash
-    verifies the file's password and needs no rehashing under the current
-    policy, else False; it must answer every ``checks_needed`` pair.
-    ``source`` names the users file in error messages.
+    ``stored`` is a ``StoredUsers``. ``current`` maps ``(username,
+    stored_hash)`` to True when that stored hash verifies the file's password
+    and needs no rehashing under the current policy, else False; it must
+    answer every ``checks_needed`` pair. ``source`` names the users file in
+    error messages.
     """
     actions = []
     errors = []
+    emails = stored.emails
     for index, entry in enumerate(entries):
-        row = rows.get(entry.username)
-        if row is None:
+        if entry.username not in emails:
             if entry.password is None and entry.password_hash is None:
                 errors.append(
                     DataError(
@@ -128,16 +145,16 @@ def plan_sync(entries, rows, current, source):
                 continue
             actions.append(Action(CREATE, entry, None, entry.password_hash))
         elif not entry.reset_on_next_run:
-            actions.append(Action(UNCHANGED, entry, row[0], None))
+            actions.append(Action(UNCHANGED, entry, emails[entry.username], None))
         elif entry.password_hash is not None:
-            kind = UNCHANGED if entry.password_hash == row[1] else RESET
-            actions.append(Action(kind, entry, row[0], entry.password_hash))
+            kind = UNCHANGED if entry.password_hash == stored.hashes[entry.username] else RESET
+            actions.append(Action(kind, entry, emails[entry.username], entry.password_hash))
         else:
-            key = (entry.username, row[1])
+            key = (entry.username, stored.hashes[entry.username])
             if key not in current:
                 raise ValueError("the stored hash of %r was not checked" % entry.username)
             kind = UNCHANGED if current[key] else RESET
-            actions.append(Action(kind, entry, row[0], None))
+            actions.append(Action(kind, entry, emails[entry.username], None))
     if errors:
         raise ErrorList(errors)
     return Plan(actions)

@@ -242,7 +242,6 @@ class _JSONNumber(str):
 # white space all take the full path.
 # bytes.translate table that keeps "@", "." and newlines and marks every other byte "x".
 _EMAIL_SHAPE = bytes(byte if byte in b"@.\n" else ord("x") for byte in range(256))
-_ENTRY_KEY_SET = frozenset(ENTRY_KEYS)
 _STRING_OR_NONE = frozenset([str, type(None)])
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
 
@@ -266,13 +265,18 @@ def _json_fast_path(text):
     if type(data) is not dict or len(data) != 1 or type(data.get("users")) is not list:
         return None
     users = data["users"]
-    if set(map(type, users)) - {dict} or not _ENTRY_KEY_SET.issuperset(set().union(*users)):
+    if set(map(type, users)) - {dict}:
         return None
     usernames = [item.get("username") for item in users]
     passwords = [item.get("password") for item in users]
     hashes = [item.get("password_hash") for item in users]
     emails = [item.get("email") for item in users]
     resets = [item.get("reset_on_next_run") for item in users]
+    # Every key is one of the five, and none is an explicit null, when the
+    # entries hold exactly as many keys as the columns hold values.
+    given = sum(len(column) - column.count(None) for column in (usernames, passwords, hashes, emails, resets))
+    if sum(map(len, users)) != given:
+        return None
     if set(map(type, usernames)) - {str} or len(set(usernames)) != len(usernames) or "" in usernames:
         return None
     if [name for name in usernames if name.strip() != name]:
@@ -294,14 +298,15 @@ def _json_fast_path(text):
         return None
     if not _simple_emails(list(filter(None, emails))):
         return None
-    for password, password_hash, reset in zip(passwords, hashes, resets):
-        if password_hash is not None:
-            found = []
-            _check_hash(password_hash, None, "", found)
-            if password is not None or found:
+    if hashes.count(None) != len(hashes) or True in resets:
+        for password, password_hash, reset in zip(passwords, hashes, resets):
+            if password_hash is not None:
+                found = []
+                _check_hash(password_hash, None, "", found)
+                if password is not None or found:
+                    return None
+            elif reset and password is None:
                 return None
-        elif reset and password is None:
-            return None
     resets = [reset is True for reset in resets]
     nowhere = itertools.repeat(None)
     # tuple.__new__ straight from map: no Python-level call per user.

@@ -267,7 +267,7 @@ class ReadOnlyTest(StoreTestCase):
     def test_read_only_open_of_an_empty_file_never_writes(self):
         open(self.path, "wb").close()
         opened = self.open(read_only=True)
-        self.assertEqual(opened.snapshot()[1], {})
+        self.assertEqual(opened.snapshot()[1], ({}, {}))
         self.assertEqual(opened.list_users(), [])
         self.assertEqual(opened.sync_runs(), [])
         self.assertEqual(self.file_bytes(), b"")
@@ -311,8 +311,11 @@ class ReadWriteTest(StoreTestCase):
                 ("bob", None, "h3", "2024-05-01T02:00:00Z", "2024-05-02T02:00:00Z"),
             ],
         )
-        version, rows = opened.snapshot()
-        self.assertEqual(rows, {"alice": ("a@example.com", "h2"), "bob": (None, "h3")})
+        version, stored = opened.snapshot()
+        self.assertEqual(stored.emails, {"alice": "a@example.com", "bob": None})
+        self.assertEqual(stored.hashes, {"alice": "h2", "bob": "h3"})
+        self.assertEqual(opened.snapshot(["bob", "nobody"])[1], ({"alice": "a@example.com", "bob": None}, {"bob": "h3"}))
+        self.assertEqual(opened.snapshot([])[1].hashes, {})
 
     def test_sync_runs_round_trip(self):
         opened = self.open()
@@ -384,7 +387,7 @@ class LockingTest(StoreTestCase):
         with self.assertRaises(BusyError):
             opened.snapshot()
         holder.execute("ROLLBACK")
-        self.assertEqual(opened.snapshot()[1], {})
+        self.assertEqual(opened.snapshot()[1], ({}, {}))
 
     def test_full_disk_is_an_output_error(self):
         opened = self.open()

@@ -14,12 +14,11 @@ def entry(username, password=None, password_hash=None, email=None, reset=False, 
     return UserEntry(username, password, password_hash, email, reset, line, column)
 
 
-# As store.UserStore.snapshot reads them: {username: (email, password_hash)}
-ROWS = {
-    "ann": ("ann@example.com", "$stored$ann"),
-    "ben": (None, "$stored$ben"),
-    "cid": ("cid@example.com", "$stored$cid"),
-}
+# As store.UserStore.snapshot reads them.
+STORED = sync_plan.StoredUsers(
+    emails={"ann": "ann@example.com", "ben": None, "cid": "cid@example.com"},
+    hashes={"ann": "$stored$ann", "ben": "$stored$ben", "cid": "$stored$cid"},
+)
 
 
 class PlanTest(unittest.TestCase):
@@ -68,7 +67,7 @@ class PlanTest(unittest.TestCase):
         ]
         for name, one, current, kind, given_hash, needs_hashing, email_differs in cases:
             with self.subTest(name):
-                plan = sync_plan.plan_sync([one], ROWS, current, SOURCE)
+                plan = sync_plan.plan_sync([one], STORED, current, SOURCE)
                 self.assertEqual(len(plan.actions), 1)
                 action = plan.actions[0]
                 self.assertEqual(action.kind, kind)
@@ -76,19 +75,18 @@ class PlanTest(unittest.TestCase):
                 self.assertEqual(action.given_hash, given_hash)
                 self.assertEqual(action.needs_hashing, needs_hashing)
                 self.assertEqual(action.email_differs, email_differs)
-                stored = ROWS.get(one.username)
-                self.assertEqual(action.stored_email, stored[0] if stored else None)
+                self.assertEqual(action.stored_email, STORED.emails.get(one.username))
 
     def test_actions_follow_file_order_and_ignore_users_not_in_file(self):
         entries = [entry("zed", "pw-zed-1"), entry("ann"), entry("abe", password_hash="$given$4")]
-        plan = sync_plan.plan_sync(entries, ROWS, {}, SOURCE)
+        plan = sync_plan.plan_sync(entries, STORED, {}, SOURCE)
         self.assertEqual([(a.kind, a.username) for a in plan.actions], [(CREATE, "zed"), (UNCHANGED, "ann"), (CREATE, "abe")])
         self.assertEqual(plan.counts(), {CREATE: 2, RESET: 0, UNCHANGED: 1})
         self.assertEqual([a.username for a in plan.of_kind(CREATE)], ["zed", "abe"])
         self.assertEqual([a.username for a in plan.changes()], ["zed", "abe"])
 
     def test_empty_file_plans_nothing(self):
-        plan = sync_plan.plan_sync([], ROWS, {}, SOURCE)
+        plan = sync_plan.plan_sync([], STORED, {}, SOURCE)
         self.assertEqual(plan.actions, [])
         self.assertEqual(plan.counts(), {CREATE: 0, RESET: 0, UNCHANGED: 0})
 
@@ -100,7 +98,7 @@ class PlanTest(unittest.TestCase):
             entry("new3", email="n3@example.com", line=9, column=5),
         ]
         with self.assertRaises(ErrorList) as caught:
-            sync_plan.plan_sync(entries, ROWS, {}, SOURCE)
+            sync_plan.plan_sync(entries, STORED, {}, SOURCE)
         errors = caught.exception.errors
         self.assertEqual(
             [(type(e), e.path, e.line, e.column, e.message) for e in errors],
@@ -118,12 +116,12 @@ class PlanTest(unittest.TestCase):
 
     def test_an_unchecked_stored_hash_is_a_bug_not_a_reset(self):
         with self.assertRaises(ValueError):
-            sync_plan.plan_sync([entry("ann", "pw-ann-5", reset=True)], ROWS, {}, SOURCE)
+            sync_plan.plan_sync([entry("ann", "pw-ann-5", reset=True)], STORED, {}, SOURCE)
 
     def test_reprs_never_show_passwords_or_hashes(self):
         one = entry("ann", "pw-secret-repr", reset=True)
-        plan = sync_plan.plan_sync([one], ROWS, {("ann", "$stored$ann"): False}, SOURCE)
-        check = sync_plan.checks_needed([one], ROWS)[0]
+        plan = sync_plan.plan_sync([one], STORED, {("ann", "$stored$ann"): False}, SOURCE)
+        check = sync_plan.checks_needed([one], STORED)[0]
         for text in (repr(plan), repr(plan.actions[0]), repr(check)):
             with self.subTest(text=text):
                 self.assertNotIn("pw-secret-repr", text)
@@ -139,17 +137,21 @@ class ChecksTest(unittest.TestCase):
             entry("cid", password_hash="$given$5", reset=True),
             entry("new", "pw-new-5", reset=True),
         ]
-        checks = sync_plan.checks_needed(entries, ROWS)
+        checks = sync_plan.checks_needed(entries, STORED)
         self.assertEqual(checks, [sync_plan.Check("ann", "pw-ann-6", "$stored$ann")])
 
     def test_answered_pairs_are_not_checked_again(self):
         entries = [entry("ann", "pw-ann-7", reset=True), entry("ben", "pw-ben-2", reset=True)]
         answered = {("ann", "$stored$ann"): True, ("ben", "$older$ben"): False}
-        checks = sync_plan.checks_needed(entries, ROWS, answered)
+        checks = sync_plan.checks_needed(entries, STORED, answered)
         self.assertEqual([c.username for c in checks], ["ben"], "ben's stored hash changed since it was checked")
 
 
 class WritesTest(unittest.TestCase):
+    def test_only_the_hashes_of_users_to_reset_are_wanted(self):
+        entries = [entry("ann", "pw-1", reset=True), entry("ben"), entry("new", password_hash="$h$", reset=True)]
+        self.assertEqual(sync_plan.hashes_wanted(entries), ["ann", "new"])
+
     def test_rows_to_insert_and_hashes_to_set(self):
         entries = [
             entry("new1", "pw-new-6", email="n1@example.com"),
@@ -158,7 +160,7 @@ class WritesTest(unittest.TestCase):
             entry("ben", password_hash="$given$7", reset=True),
             entry("cid"),
         ]
-        plan = sync_plan.plan_sync(entries, ROWS, {("ann", "$stored$ann"): False}, SOURCE)
+        plan = sync_plan.plan_sync(entries, STORED, {("ann", "$stored$ann"): False}, SOURCE)
         self.assertEqual([a.username for a in sync_plan.hashes_missing(plan, {})], ["new1", "ann"])
         self.assertEqual([a.username for a in sync_plan.hashes_missing(plan, {"new1": "$made$1"})], ["ann"])
         created, reset = sync_plan.writes(plan, {"new1": "$made$1", "ann": "$made$2", "cid": "$unused$"})

@@ -86,9 +86,13 @@ def sync(ctx, args):
         store.check_creatable(path)
         database = None
     try:
-        version, rows = database.snapshot() if database is not None else (None, {})
+        wanted = sync_plan.hashes_wanted(loaded.entries)
+        if database is not None:
+            version, stored = database.snapshot(wanted)
+        else:
+            version, stored = None, sync_plan.StoredUsers({}, {})
         answers = {}
-        plan = hashing.plan(loaded.entries, rows, answers)
+        plan = hashing.plan(loaded.entries, stored, answers)
         if args.dry_run:
             report(ctx, args.format, plan, dry_run=True)
             return 0
@@ -101,8 +105,8 @@ def sync(ctx, args):
                 # Another run committed since the snapshot (or there was no
                 # database): decide again on what is there now, verifying and
                 # hashing only what is new.
-                version, rows = database.snapshot()
-                plan = hashing.plan(loaded.entries, rows, answers)
+                version, stored = database.snapshot(wanted)
+                plan = hashing.plan(loaded.entries, stored, answers)
                 hashes.update(hashing.hash_for(sync_plan.hashes_missing(plan, hashes)))
             created, reset = sync_plan.writes(plan, hashes)
             now = store.utc_now()
@@ -135,14 +139,14 @@ class Hashing(object):
             self._policy = passwords.policy_from_environ(self.ctx.environ, warn=self.ctx.log.warning)
         return self._policy
 
-    def plan(self, entries, rows, answers):
+    def plan(self, entries, stored, answers):
         """``sync_plan.plan_sync`` after verifying the stored hashes it needs; fills ``answers``."""
         from prospector_scheduler import sync_plan
 
-        checks = sync_plan.checks_needed(entries, rows, answers)
+        checks = sync_plan.checks_needed(entries, stored, answers)
         if checks:
             answers.update(self.verify(checks))
-        return sync_plan.plan_sync(entries, rows, answers, self.source)
+        return sync_plan.plan_sync(entries, stored, answers, self.source)
 
     def verify(self, checks):
         """``{(username, stored_hash): bool}``: True when the stored hash is already right.
