@@ -176,12 +176,17 @@ def _cannot_create_message(path, error):
     return "cannot create the database %s: %s" % (path, reason)
 
 
+def _may_write(path, mode=os.W_OK):
+    """Whether this process may write ``path``, judged by its effective ids as the kernel will."""
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
+
+
 def check_creatable(path):
     """Raise the ``CantCreateError`` that creating a database at ``path`` would meet, without creating it."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise CantCreateError("cannot create the database %s: the directory %s does not exist" % (path, directory))
-    if not os.access(directory, os.W_OK | os.X_OK):
+    if not _may_write(directory, os.W_OK | os.X_OK):
         raise CantCreateError("cannot create the database %s: permission denied in %s" % (path, directory))
 
 
@@ -190,9 +195,9 @@ def _check_writable(path):
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise CantCreateError("cannot open the database %s: it is a directory" % path)
-    if not os.access(path, os.W_OK):
+    if not _may_write(path):
         raise CantCreateError("the database %s is read-only: the file must be writable" % path)
-    if not os.access(directory, os.W_OK | os.X_OK):
+    if not _may_write(directory, os.W_OK | os.X_OK):
         raise CantCreateError(
             "the database %s cannot be written: its directory %s must be writable "
             "(SQLite creates its journal there)" % (path, directory)

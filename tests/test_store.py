@@ -1,5 +1,6 @@
 """Tests for prospector_scheduler.store: the file, its schema, its locks and its errors."""
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -32,6 +33,31 @@ def run_record(**changes):
     )
     fields.update(changes)
     return store.SyncRun(**fields)
+
+
+NOBODY = 65534
+
+
+@contextlib.contextmanager
+def without_root_privileges(*paths):
+    """Run the block as user and group 65534 (nobody) when we are root, who may write anywhere.
+
+    CI runs as root: without this, permission tests would pass trivially or not
+    run. ``paths`` are given to nobody first. Only the effective ids change, so
+    root takes them back afterwards.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    for path in paths:
+        os.chown(path, NOBODY, NOBODY)
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
 
 
 class StoreTestCase(unittest.TestCase):
@@ -174,30 +200,30 @@ class OpenErrorsTest(StoreTestCase):
         )
         self.assertEqual(self.file_bytes(), before)
 
-    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere; see test_read_only_location_as_root")
     def test_read_only_directory(self):
         locked = os.path.join(self.directory, "locked")
         os.mkdir(locked, 0o500)
         self.addCleanup(os.chmod, locked, 0o700)
         path = os.path.join(locked, "x.db")
-        self.assert_cannot(path, "cannot create the database %s: permission denied in %s" % (path, locked))
+        with without_root_privileges(self.directory, locked):
+            self.assert_cannot(path, "cannot create the database %s: permission denied in %s" % (path, locked))
 
-    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere")
     def test_read_only_file(self):
         self.open().close()
         os.chmod(self.path, 0o400)
-        self.assert_cannot(self.path, "the database %s is read-only: the file must be writable" % self.path)
+        with without_root_privileges(self.directory, self.path):
+            self.assert_cannot(self.path, "the database %s is read-only: the file must be writable" % self.path)
 
-    @unittest.skipIf(os.geteuid() == 0, "root may write anywhere")
     def test_existing_file_in_read_only_directory(self):
         self.open().close()
         os.chmod(self.directory, 0o500)
         self.addCleanup(os.chmod, self.directory, 0o700)
-        self.assert_cannot(
-            self.path,
-            "the database %s cannot be written: its directory %s must be writable "
-            "(SQLite creates its journal there)" % (self.path, self.directory),
-        )
+        with without_root_privileges(self.directory, self.path):
+            self.assert_cannot(
+                self.path,
+                "the database %s cannot be written: its directory %s must be writable "
+                "(SQLite creates its journal there)" % (self.path, self.directory),
+            )
 
     @unittest.skipUnless(os.geteuid() == 0, "only for root")
     def test_read_only_location_as_root(self):
