@@ -1,5 +1,6 @@
 """What many test modules share: running the tool in-process and as a real process."""
 
+import contextlib
 import io
 import os
 import shutil
@@ -13,6 +14,31 @@ from prospector_scheduler.cli import main
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TESTS = os.path.join(ROOT, "tests")
 DATA = os.path.join(TESTS, "data")
+
+
+NOBODY = 65534
+
+
+@contextlib.contextmanager
+def without_root_privileges(*paths):
+    """Run the block as user and group 65534 (nobody) when we are root, who may write anywhere.
+
+    CI runs as root: without this, permission tests would pass trivially or not
+    run. ``paths`` are given to nobody first. Only the effective ids change, so
+    root takes them back afterwards.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    for path in paths:
+        os.chown(path, NOBODY, NOBODY)
+    os.setegid(NOBODY)
+    os.seteuid(NOBODY)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
 
 
 class Result(object):

@@ -1,6 +1,5 @@
 """Tests for prospector_scheduler.store: the file, its schema, its locks and its errors."""
 
-import contextlib
 import os
 import re
 import sqlite3
@@ -14,6 +13,7 @@ from unittest import mock
 from prospector_scheduler import store
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
 from tests import support
+from tests.support import without_root_privileges
 
 TIME_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -33,31 +33,6 @@ def run_record(**changes):
     )
     fields.update(changes)
     return store.SyncRun(**fields)
-
-
-NOBODY = 65534
-
-
-@contextlib.contextmanager
-def without_root_privileges(*paths):
-    """Run the block as user and group 65534 (nobody) when we are root, who may write anywhere.
-
-    CI runs as root: without this, permission tests would pass trivially or not
-    run. ``paths`` are given to nobody first. Only the effective ids change, so
-    root takes them back afterwards.
-    """
-    if os.geteuid() != 0:
-        yield
-        return
-    for path in paths:
-        os.chown(path, NOBODY, NOBODY)
-    os.setegid(NOBODY)
-    os.seteuid(NOBODY)
-    try:
-        yield
-    finally:
-        os.seteuid(0)
-        os.setegid(0)
 
 
 class StoreTestCase(unittest.TestCase):

@@ -1,6 +1,5 @@
 """Tests of the users-file schema and of reading users files (prospector_scheduler.users_file)."""
 
-import argparse
 import hashlib
 import io
 import json
@@ -10,7 +9,7 @@ import unittest
 
 from prospector_scheduler import users_file
 from prospector_scheduler.errors import DataError, ErrorList, NoInputError
-from tests.support import DATA, TemporaryDirectoryTestCase
+from tests.support import DATA, TemporaryDirectoryTestCase, without_root_privileges
 
 CASES = os.path.join(DATA, "users")
 PROGRAM = "prospector-scheduler"
@@ -628,11 +627,11 @@ class ReadTest(TemporaryDirectoryTestCase):
             (directory, "cannot read the users file: it is a directory"),
             (os.path.join(self.tmp, "missing", "u.yaml"), "cannot read the users file: No such file or directory"),
         ]
-        if os.geteuid() != 0:
-            cases.append((self.write("locked.yaml", b"", 0o000), "cannot read the users file: Permission denied"))
+        locked = self.write("locked.yaml", b"", 0o000)
+        cases.append((locked, "cannot read the users file: Permission denied"))
         for path, message in cases:
             with self.subTest(path=path):
-                with self.assertRaises(NoInputError) as caught:
+                with self.assertRaises(NoInputError) as caught, without_root_privileges(self.tmp, locked):
                     users_file.read(path, warn=self.fail)
                 self.assertEqual(caught.exception.message, message)
                 self.assertEqual(caught.exception.path, path)
