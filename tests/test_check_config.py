@@ -27,13 +27,6 @@ def run_with_stdin_bytes(args, data):
 
 
 class CheckConfigTest(TemporaryDirectoryTestCase):
-    def write(self, name, data, mode=0o600):
-        path = os.path.join(self.tmp, name)
-        with open(path, "wb") as stream:
-            stream.write(data)
-        os.chmod(path, mode)
-        return path
-
     def assertNoSecret(self, result):
         self.assertNotIn("SECRET", result.stdout + result.stderr)
         self.assertNotIn("1234", result.stdout + result.stderr)

@@ -6,7 +6,6 @@ NAME.json (the data ``loads`` must return) or NAME.error (the exact error,
 """
 
 import json
-import math
 import os
 import random
 import unittest
@@ -14,6 +13,7 @@ import unittest
 from prospector_scheduler import miniyaml
 from prospector_scheduler.errors import DataError
 from prospector_scheduler.miniyaml import Mapping, Scalar, Sequence, YAMLError
+from tests.test_yaml_suite import same
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "yaml")
 
@@ -31,18 +31,6 @@ def parse_then_type(text):
     return miniyaml.to_data(miniyaml.parse(text))
 
 
-def same(actual, expected):
-    """Equality that tells bool from int, int from float, and finds NaN equal to NaN."""
-    if type(actual) is not type(expected):
-        return False
-    if isinstance(actual, dict):
-        return (sorted(actual) == sorted(expected)
-                and all(same(actual[key], expected[key]) for key in actual))
-    if isinstance(actual, list):
-        return len(actual) == len(expected) and all(same(a, e) for a, e in zip(actual, expected))
-    if isinstance(actual, float) and math.isnan(actual):
-        return math.isnan(expected)
-    return actual == expected
 
 
 class CaseTableTest(unittest.TestCase):

@@ -572,13 +572,6 @@ class BytesStream(object):
 class ReadTest(TemporaryDirectoryTestCase):
     DOCUMENT = b'{"users": [{"username": "a", "password": "SECRET-1"}]}'
 
-    def write(self, name, data, mode=0o600):
-        path = os.path.join(self.tmp, name)
-        with open(path, "wb") as stream:
-            stream.write(data)
-        os.chmod(path, mode)
-        return path
-
     def test_read_a_path(self):
         path = self.write("u.json", self.DOCUMENT)
         warnings = []

@@ -60,7 +60,7 @@ def json_values(text):
 
 
 def same(actual, expected):
-    """Equality that tells bool from int and int from float."""
+    """Equality that tells bool from int, int from float, and finds NaN equal to NaN."""
     if type(actual) is not type(expected):
         return False
     if isinstance(actual, dict):
