@@ -62,8 +62,17 @@ def previous_statuses(text):
 
 
 def with_previous(status, previous):
-    """``status`` (from the database), unless the previous file knew of a later run."""
-    if previous.last_run is None or (status.last_run is not None and previous.last_run <= status.last_run):
+    """``status`` (from the database), unless the previous file knew of a later run.
+
+    Times have whole seconds: a run in the same second as the database's last
+    one counts as later unless the database knows a later success.
+    """
+    if previous.last_run is None:
+        return status
+    if status.last_run is not None and status.last_run > previous.last_run:
+        return status
+    if status.last_success is not None and (previous.last_success is None
+                                            or status.last_success > previous.last_success):
         return status
     last_success = status.last_success
     if previous.last_success is not None and (last_success is None or previous.last_success > last_success):

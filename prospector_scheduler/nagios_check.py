@@ -67,8 +67,8 @@ def unknown(text):
 
 
 def _perf_label(text):
-    # Nagios forbids ' and = in a label; job names are free text.
-    return re.sub(r"['=]", "_", text)
+    # Nagios forbids ' and = in a label, and | or a line break would end the data; job names are free text.
+    return re.sub(r"['=|\r\n]", "_", text)
 
 
 def judge(status, now, warning, critical):
