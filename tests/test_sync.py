@@ -28,8 +28,8 @@ class SyncFileTest(support.TemporaryDirectoryTestCase):
         with store.open_database(db, read_only=True) as database:
             self.assertEqual([row.username for row in database.list_users()], ["alice"])
             self.assertEqual(len(database.sync_runs()), 2)
-        self.assertEqual(len(warnings), 1)  # the low cost, once: the second run verified, hashed nothing
-        self.assertIn("below the standard cost", warnings[0])
+        # The low cost, once: the second run verified and hashed nothing.
+        self.assertEqual(len([warning for warning in warnings if "below the standard cost" in warning]), 1)
 
     def test_dry_run_from_standard_input_creates_nothing(self):
         stdin = io.StringIO(json.dumps({"users": [{"username": "bob", "password": "pw-Bob-lib-2"}]}))
