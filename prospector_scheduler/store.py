@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 # Each step brings the schema from the version before it to the version given.
 MIGRATIONS = (
@@ -48,9 +48,29 @@ MIGRATIONS = (
             )""",
         ),
     ),
+    (
+        3,
+        (
+            # The scheduler's history (job_history): one row per run; a slot is claimed once.
+            """CREATE TABLE job_runs (
+                id            INTEGER PRIMARY KEY,
+                job           TEXT NOT NULL,
+                scheduled_for TEXT,
+                trigger       TEXT NOT NULL,
+                started_at    TEXT NOT NULL,
+                ended_at      TEXT,
+                duration      REAL,
+                exit_code     INTEGER,
+                outcome       TEXT NOT NULL,
+                host          TEXT NOT NULL,
+                pid           INTEGER
+            )""",
+            "CREATE UNIQUE INDEX job_runs_slot ON job_runs (job, scheduled_for)",
+        ),
+    ),
 )
 
-OUR_TABLES = ("users", "sync_runs")
+OUR_TABLES = ("users", "sync_runs", "job_runs")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
