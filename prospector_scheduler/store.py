@@ -416,11 +416,18 @@ def remove_if_empty(path):
 
 
 @contextlib.contextmanager
-def translated_errors(path, wait=None, read_only=False):
-    """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are."""
+def translated_errors(path, wait=None, read_only=False, data=False):
+    """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are.
+
+    ``data`` tells that the statements write the users file's data: only there
+    is a constraint failure the file's fault (an application's unique index on
+    ``email``, say) rather than a bug of ours.
+    """
     try:
         yield
     except sqlite3.Error as error:
+        if isinstance(error, sqlite3.IntegrityError) and not data:
+            raise
         translated = database_error(error, path, wait, read_only)
         if translated is None:
             raise
@@ -581,8 +588,8 @@ class UserStore(object):
     def __exit__(self, *exc_info):
         self.close()
 
-    def _errors(self):
-        return translated_errors(self.path, self.wait, self.read_only)
+    def _errors(self, data=False):
+        return translated_errors(self.path, self.wait, self.read_only, data)
 
     def schema_version(self):
         """The ``PRAGMA user_version`` of the file: 0 for a database without our schema."""
@@ -776,7 +783,7 @@ class UserStore(object):
     def add_users(self, users, now):
         """Insert ``NewUser`` rows (or ``(username, email, password_hash)`` triples), stamped ``now``."""
         rows = [NewUser(*user) for user in users]
-        with self._errors():
+        with self._errors(data=True):
             if any(row.disabled_at is not None or row.kept_password_hash is not None for row in rows):
                 self.connection.executemany(
                     "INSERT INTO users (username, email, password_hash, kept_password_hash, disabled_at, "
@@ -792,7 +799,7 @@ class UserStore(object):
 
     def set_user_states(self, states, now):
         """Apply ``UserState`` changes (hash columns and ``disabled_at``), stamping ``updated_at``."""
-        with self._errors():
+        with self._errors(data=True):
             self.connection.executemany(
                 "UPDATE users SET password_hash = ?, kept_password_hash = ?, disabled_at = ?, updated_at = ? "
                 "WHERE username = ?",
@@ -828,7 +835,7 @@ class UserStore(object):
 
     def set_password_hashes(self, changes, now):
         """Set the hash of each ``(username, password_hash)`` pair, stamping ``updated_at``."""
-        with self._errors():
+        with self._errors(data=True):
             self.connection.executemany(
                 "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
                 [(password_hash, now, username) for username, password_hash in changes],

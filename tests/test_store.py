@@ -588,7 +588,8 @@ class NotARegularFileTest(StoreTestCase):
                         caught.exception.message, "cannot open the database %s: it is %s, not a regular file" % (path, kind)
                     )
                     self.assertEqual(caught.exception.exit_code, 73)
-                    self.assertFalse(os.path.exists(path + "-journal"))
+                    if path != os.devnull:  # another program may have left a /dev/null-journal
+                        self.assertFalse(os.path.exists(path + "-journal"))
 
     def test_exists(self):
         self.assertFalse(store.exists(self.path))

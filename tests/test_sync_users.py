@@ -522,6 +522,7 @@ class HardeningTest(SyncTestCase):
     def test_not_a_regular_file(self):
         fifo = self.path("fifo.db")
         os.mkfifo(fifo)
+        journal_before = os.path.exists(os.devnull + "-journal")  # another program's stray file
         for path, kind in [(os.devnull, "a character device"), (fifo, "a FIFO (named pipe)"), (self.tmp, "a directory")]:
             for options in ([], ["--dry-run"]):
                 with self.subTest(path=path, options=options):
@@ -535,7 +536,7 @@ class HardeningTest(SyncTestCase):
                     )
                     result = support.run_cli(["--db", path, "list-users"], environ=ENV)
                     self.assertEqual(result.code, 73)
-        self.assertFalse(os.path.exists(os.devnull + "-journal"))
+        self.assertEqual(os.path.exists(os.devnull + "-journal"), journal_before)
         self.assertFalse(os.path.exists(fifo + "-journal"))
 
     def test_an_applications_unique_email_index(self):
@@ -614,9 +615,9 @@ class NewDatabaseNoticeTest(SyncTestCase):
     def test_default_path(self):
         users = self.users_file(user("alice", ALICE))
         warning = (
-            "prospector-scheduler: warning: created a new database at %s: neither --db nor $PROSPECTOR_DB was "
-            "given, so it is prospector.db in the working directory; if the application reads another database, "
-            "give its path with --db\n" % os.path.join(os.path.realpath(self.tmp), "prospector.db")
+            "prospector-scheduler: warning: created a new database prospector.db in the working directory, as "
+            "neither --db nor $PROSPECTOR_DB was given: if the application reads another database, give its "
+            "path with --db\n"
         )
         for quiet in ([], ["-q"]):
             with self.subTest(quiet=quiet):

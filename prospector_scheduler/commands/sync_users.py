@@ -90,9 +90,8 @@ def say_created(ctx):
         ctx.log.info("created a new database at %s" % path)
         return
     ctx.log.warning(
-        "created a new database at %s: neither --db nor $PROSPECTOR_DB was given, so it is %s in the "
-        "working directory; if the application reads another database, give its path with --db"
-        % (os.path.abspath(path), path)
+        "created a new database %s in the working directory, as neither --db nor $PROSPECTOR_DB was "
+        "given: if the application reads another database, give its path with --db" % path
     )
 
 
