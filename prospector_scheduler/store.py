@@ -602,7 +602,21 @@ class UserStore(object):
         A newer version, a negative one, a version whose tables or columns are
         missing, and version 0 with a table of ours that we did not make are
         all refused (73), read-only or not, before anything is read or written.
+        The version and the tables are read in one transaction: another run
+        that creates the schema meanwhile is seen entirely or not at all.
         """
+        if self.connection.in_transaction:
+            return self._check_version()
+        with self._errors():
+            self.connection.execute("BEGIN")
+        try:
+            return self._check_version()
+        finally:
+            if self.connection.in_transaction:
+                with self._errors():
+                    self.connection.execute("COMMIT")
+
+    def _check_version(self):
         version = self.schema_version()
         if version > SCHEMA_VERSION:
             from prospector_scheduler import __version__
