@@ -26,7 +26,7 @@ try:  # Imported now: after a change of effective user the modules' directory ma
 except ImportError:  # not on Windows
     grp = pwd = None
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What sync_runs.source_sha256 values start with from schema version 2 on: a
 # digest of the users file that cannot check a password guess (see sync). The
@@ -95,9 +95,29 @@ MIGRATIONS = (
             % (len(SOURCE_DIGEST_PREFIX), SOURCE_DIGEST_PREFIX),
         ),
     ),
+    (
+        3,
+        (
+            # The scheduler's history (job_history): one row per run; a slot is claimed once.
+            """CREATE TABLE job_runs (
+                id            INTEGER PRIMARY KEY,
+                job           TEXT NOT NULL,
+                scheduled_for TEXT,
+                trigger       TEXT NOT NULL,
+                started_at    TEXT NOT NULL,
+                ended_at      TEXT,
+                duration      REAL,
+                exit_code     INTEGER,
+                outcome       TEXT NOT NULL,
+                host          TEXT NOT NULL,
+                pid           INTEGER
+            )""",
+            "CREATE UNIQUE INDEX job_runs_slot ON job_runs (job, scheduled_for)",
+        ),
+    ),
 )
 
-OUR_TABLES = ("users", "sync_runs", "user_changes")
+OUR_TABLES = ("users", "sync_runs", "user_changes", "job_runs")
 # The columns each schema version must have, checked at every open: a file that
 # says it is version N but lacks them was not made by this tool.
 _COLUMNS_1 = {
@@ -107,14 +127,16 @@ _COLUMNS_1 = {
         "unchanged", "host", "os_user", "tool_version",
     ),
 }
-COLUMNS_OF_VERSION = {
-    1: _COLUMNS_1,
-    2: {
-        "users": _COLUMNS_1["users"] + ("disabled_at", "kept_password_hash"),
-        "sync_runs": _COLUMNS_1["sync_runs"] + ("disabled", "enabled", "not_in_file"),
-        "user_changes": ("id", "changed_at", "username", "change", "sync_run", "command", "os_user", "host"),
-    },
+_COLUMNS_2 = {
+    "users": _COLUMNS_1["users"] + ("disabled_at", "kept_password_hash"),
+    "sync_runs": _COLUMNS_1["sync_runs"] + ("disabled", "enabled", "not_in_file"),
+    "user_changes": ("id", "changed_at", "username", "change", "sync_run", "command", "os_user", "host"),
 }
+_COLUMNS_3 = dict(_COLUMNS_2, job_runs=(
+    "id", "job", "scheduled_for", "trigger", "started_at", "ended_at", "duration", "exit_code", "outcome",
+    "host", "pid",
+))
+COLUMNS_OF_VERSION = {1: _COLUMNS_1, 2: _COLUMNS_2, 3: _COLUMNS_3}
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # SQLite keeps its busy timeout in milliseconds in a C int: 2**31 ms is 24.8 days.
 # A day is far more than any run should wait for another.
