@@ -547,7 +547,7 @@ class HardeningTest(SyncTestCase):
         self.assertEqual(result.code, 65)
         self.assertEqual(
             result.stderr,
-            "prospector-scheduler: warning: %s\n"
+            fallback_warning() + "prospector-scheduler: warning: %s\n"
             "prospector-scheduler: error: the database %s refuses this data: UNIQUE constraint failed: users.email "
             "(a rule of the database, not of prospector-scheduler; nothing was written)\n"
             % (passwords.below_standard(low_policy()), self.db),
