@@ -743,7 +743,7 @@ class HardeningTest(SyncTestCase):
         name = os.fsdecode(b"us\xffers.json")
         path = self.write(name, json.dumps({"users": [user("alice", ALICE)]}))
         result = self.cli("sync-users", path)
-        self.assert_ok(result, "created 1, password reset 0, unchanged 0\n")
+        self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         source = self.query("SELECT source FROM sync_runs")[0][0]
         self.assertEqual(source, os.path.join(self.tmp, "us\\xffers.json"))
 
@@ -822,7 +822,7 @@ class HardeningTest(SyncTestCase):
                 )
         self.assertFalse(os.path.exists(self.db))
         self.assert_ok(self.sync(user("alice", ALICE), options=["--wait", "86400"]),
-                       "created 1, password reset 0, unchanged 0\n")
+                       "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertEqual(sync_users.MAX_WAIT, store.MAX_WAIT)
 
     def test_empty_db_option_is_refused(self):
