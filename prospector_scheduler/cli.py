@@ -139,6 +139,7 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     settings = Settings(
         db_path=db_path_from(options.db, environ),
         verbosity=verbosity,
+        metrics_file=options.metrics_file,
         db_path_given=db_path_given(options.db, environ),
     )
     log = Log(stderr, verbosity)

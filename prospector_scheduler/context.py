@@ -16,14 +16,15 @@ VERBOSE = 1
 
 
 # Not a typing.NamedTuple: typing is too slow to import at every start-up.
-class Settings(collections.namedtuple("Settings", "db_path verbosity db_path_given")):
-    """The global options of one run: the database path, the verbosity (-1, 0 or 1), and
-    whether the path was given (``--db`` or $PROSPECTOR_DB) rather than the default."""
+class Settings(collections.namedtuple("Settings", "db_path verbosity metrics_file db_path_given")):
+    """The global options of one run: the database path, the verbosity (-1, 0 or 1),
+    the ``--metrics-file`` path (None without it), and whether the database path was
+    given (``--db`` or $PROSPECTOR_DB) rather than the default."""
 
     __slots__ = ()
 
-    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL, db_path_given=True):
-        return super(Settings, cls).__new__(cls, db_path, verbosity, db_path_given)
+    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL, metrics_file=None, db_path_given=True):
+        return super(Settings, cls).__new__(cls, db_path, verbosity, metrics_file, db_path_given)
 
     @property
     def quiet(self):
