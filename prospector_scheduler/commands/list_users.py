@@ -31,7 +31,6 @@ def add_arguments(parser):
 @command("list-users", "Show the users in the database (never their hashes).", add_arguments)
 def list_users(ctx, args):
     from prospector_scheduler import store
-    from prospector_scheduler.printable import printable
 
     with store.open_database(ctx.settings.db_path, read_only=True) as database:
         rows = database.list_users(disabled=args.state)
@@ -41,6 +40,13 @@ def list_users(ctx, args):
 
         policy = passwords.policy_from_environ(ctx.environ, warn=ctx.log.warning)
         described = [describe(row, policy) for row in rows]
+        not_text = sum(1 for row in rows for value in row[1:] if not isinstance(value, (str, type(None))))
+        if not_text:
+            ctx.log.warning(
+                "the database %s holds %d value%s that %s not text (written by another program), shown as "
+                "SQL blob literals x'HEX'" % (ctx.settings.db_path, not_text, "" if not_text == 1 else "s",
+                                             "is" if not_text == 1 else "are")
+            )
     if args.format == "json":
         import json
 
@@ -48,11 +54,11 @@ def list_users(ctx, args):
         return 0
     table = [COLUMNS] + [
         (
-            printable(user["username"]),
-            printable(user["email"]) if user["email"] is not None else "-",
-            printable(user["created_at"]),
-            printable(user["updated_at"]),
-            printable(user["disabled_at"]) if user["disabled_at"] is not None else "-",
+            shown(user["username"]),
+            shown(user["email"]),
+            shown(user["created_at"]),
+            shown(user["updated_at"]),
+            shown(user["disabled_at"]),
             user["hash_scheme"],
             "yes" if user["needs_rehash"] else "no",
         )
@@ -87,11 +93,27 @@ def describe(row, policy):
     else:
         weak = passwords.needs_rehash(real_hash, policy)
     return {
-        "username": row.username,
-        "email": row.email,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "disabled_at": row.disabled_at,
+        "username": as_text(row.username),
+        "email": as_text(row.email),
+        "created_at": as_text(row.created_at),
+        "updated_at": as_text(row.updated_at),
+        "disabled_at": as_text(row.disabled_at),
         "hash_scheme": scheme,
         "needs_rehash": weak,
     }
+
+
+def shown(text):
+    """A cell of the text table: ``-`` for none, control characters escaped."""
+    from prospector_scheduler.printable import printable
+
+    return "-" if text is None else printable(text)
+
+
+def as_text(value):
+    """A value read from the database as text: a BLOB (another program wrote it) as ``x'HEX'``."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return "x'%s'" % value.hex()
+    return str(value)
