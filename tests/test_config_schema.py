@@ -104,7 +104,7 @@ class TypedFieldsTest(unittest.TestCase):
 
     def test_the_file_names_its_kind_in_byte_errors(self):
         self.assertEqual(report(b"jobs: []\n\xff\n"),
-                         "jobs.yaml:2:1: invalid UTF-8 (byte 0xff); a jobs file is UTF-8 text\n")
+                         "jobs.yaml:2:1: invalid UTF-8; a jobs file is UTF-8 text\n")
 
     def test_format(self):
         cases = [("a.json", "x", None, ("json", False)), ("a.yml", "{", None, ("yaml", False)),

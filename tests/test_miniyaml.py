@@ -128,7 +128,10 @@ class ErrorTest(unittest.TestCase):
         self.assertIsInstance(error, DataError)
         self.assertIsInstance(error, ValueError)
         self.assertEqual((error.message, error.line, error.column),
-                         ("duplicate key 'a' (first defined on line 1)", 2, 1))
+                         ("duplicate key (first defined on line 1)", 2, 1))
+        # The key is named only by a caller that knows it is safe to show.
+        self.assertEqual((error.key, error.keyed_message),
+                         ("a", 'duplicate key "a" (first defined on line 1)'))
         self.assertIsNone(error.path)
         self.assertEqual(error.exit_code, 65)
 
