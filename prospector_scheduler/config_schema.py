@@ -50,6 +50,9 @@ INTEGER = re.compile(r"[-+]?[0-9]{1,18}\Z")
 
 # How deep the node view goes; deeper values are only ever reported by kind.
 SCHEMA_DEPTH = 4
+# How many errors are reported; the rest are counted. Keeps a hostile file's
+# error path (did-you-mean, sorting, printing) short.
+MAX_ERRORS = 100
 
 # A marker for a value of the wrong type (already reported).
 WRONG = object()
@@ -439,12 +442,20 @@ class Checker(object):
         self.keys = tuple(document.keys if keys is None else keys)
         self.secret_keys = tuple(document.secret_keys if secret_keys is None else secret_keys)
         self.found = []
+        self.more = 0
 
     def error(self, node, message):
-        self.found.append((node, message))
+        if len(self.found) < MAX_ERRORS:
+            self.found.append((node, message))
+        else:
+            self.more += 1
+
+    def full(self):
+        """Whether further errors are only counted (so need not be worded)."""
+        return len(self.found) >= MAX_ERRORS
 
     def __len__(self):
-        return len(self.found)
+        return len(self.found) + self.more
 
     def items(self, mapping, prefix):
         """The (key, value) pairs of a mapping, reporting a repeated key (JSON; YAML refuses them).
@@ -491,6 +502,9 @@ class Checker(object):
         """
         import difflib
 
+        if self.full():
+            self.more += 1
+            return
         known = tuple(known)
         expected = ("expected one of: %s" % ", ".join(known) if len(known) > 1
                     else 'expected only "%s"' % known[0])
@@ -572,8 +586,9 @@ class Checker(object):
         document = self.document
         shown = {}
         if document.format == "yaml" and document.excerpts:
+            wanted = set(node.line for node, _message in self.found if node is not None)
             shown = shown_lines(document.yaml_root, document.text, document.node_types,
-                                self.keys, self.secret_keys)
+                                self.keys, self.secret_keys, wanted)
         ordered = sorted(enumerate(self.found), key=lambda pair: (
             order(pair[1][0]) if pair[1][0] is not None else (0, 0, 0), pair[0]))
         errors = []
@@ -583,6 +598,10 @@ class Checker(object):
             excerpt = shown.get(line) if column is not None else None
             errors.append(DataError(message, path=document.source, line=line, column=column,
                                     excerpt=excerpt))
+        if self.more:
+            errors.append(DataError("%d more error%s not shown (only the first %d are)"
+                                    % (self.more, "" if self.more == 1 else "s", MAX_ERRORS),
+                                    path=document.source))
         return errors
 
     def raise_errors(self):
@@ -617,7 +636,7 @@ _LINE_REST = re.compile(r"[ \t]*(?:[ \t]#.*)?\Z")
 _REST_AFTER_COLON = re.compile(r"[ \t]*(?:#.*)?\Z")
 
 
-def shown_lines(root, text, node_types, keys, secret_keys):
+def shown_lines(root, text, node_types, keys, secret_keys, wanted=None):
     """``{line: excerpt}`` of the lines an error may show: an allow-list.
 
     A line is shown only when it is fully understood as one known, non-secret
@@ -626,7 +645,8 @@ def shown_lines(root, text, node_types, keys, secret_keys):
     or simply quoted scalar, then at most a comment (left out of the
     excerpt). The key must not lie inside a secret value, and the line must
     be printable. Anything else (a secret, an unknown key, a flow collection,
-    a multi-line or escaped value) is not shown. Each line is looked at once.
+    a multi-line or escaped value) is not shown. Each line is looked at once,
+    and only the ``wanted`` lines (all when None).
     """
     scalar, mapping, sequence = node_types
     if root is None:
@@ -639,17 +659,20 @@ def shown_lines(root, text, node_types, keys, secret_keys):
         node, secret = stack.pop()
         if isinstance(node, mapping):
             for key, value in node.items:
+                leaf = isinstance(value, scalar)
+                if leaf and wanted is not None and key.line not in wanted:
+                    continue
                 value_secret = secret or key.text in secret_keys or (
                     key.text not in keys and not _misspelled_plain_key(key.text, keys, secret_keys))
                 if not value_secret and isinstance(key, scalar) and key.style == "plain" \
-                        and key.line not in looked_at:
+                        and key.line not in looked_at and (wanted is None or key.line in wanted):
                     looked_at.add(key.line)
                     if lines is None:
                         lines = LINE_BREAK.split(text)
                     excerpt = _understood(lines, key, value, scalar)
                     if excerpt is not None:
                         shown[key.line] = excerpt
-                if not isinstance(value, scalar):
+                if not leaf:
                     stack.append((value, value_secret))
         elif isinstance(node, sequence):
             stack.extend((item, secret) for item in node.items if not isinstance(item, scalar))

@@ -34,6 +34,8 @@ SECRET_KEYS = ("password", "password_hash")
 TOP_KEYS = ("users",)
 ALL_KEYS = TOP_KEYS + ENTRY_KEYS
 WHAT = "a users file"
+# passwords.MAX_PASSWORD_BYTES, without importing passwords (hashlib) for every read.
+MAX_PASSWORD_BYTES = 4096
 
 # C0, DEL, C1 and the Unicode line and paragraph separators.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -179,6 +181,9 @@ def _json_fast_path(text):
     if not _BOOLEAN_OR_NONE.issuperset(map(type, resets)):
         return None
     if not _simple_emails(list(filter(None, emails))):
+        return None
+    # A password that may be too long to hash takes the full check, which measures it.
+    if max(map(len, filter(None, passwords)), default=0) * 4 > MAX_PASSWORD_BYTES:
         return None
     if hashes.count(None) != len(hashes) or True in resets:
         for password, password_hash, reset in zip(passwords, hashes, resets):

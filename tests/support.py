@@ -115,3 +115,28 @@ class TemporaryDirectoryTestCase(unittest.TestCase):
             stream.write(data)
         os.chmod(path, mode)
         return path
+
+
+def growth(function, make, size, repeat=3):
+    """How much longer ``function(make(2 * size))`` takes than ``function(make(size))``.
+
+    About 2 for work linear in the size, 4 for quadratic. The best of
+    ``repeat`` CPU-time measurements of each (process time, so that other
+    processes on a shared machine count less): a ratio, never an absolute time.
+    Exceptions are part of the work (error paths are measured too).
+    """
+    import time
+
+    def best(data):
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            try:
+                function(data)
+            except Exception:  # the error path is the work being measured
+                pass
+            times.append(time.process_time() - started)
+        return max(min(times), 1e-6)
+
+    small, large = make(size), make(2 * size)
+    return best(large) / best(small)

@@ -9,7 +9,7 @@ import unittest
 
 from prospector_scheduler import config_schema, users_file
 from prospector_scheduler.errors import DataError, ErrorList, NoInputError
-from tests.support import DATA, TemporaryDirectoryTestCase, without_root_privileges
+from tests.support import DATA, TemporaryDirectoryTestCase, run_cli, without_root_privileges
 
 CASES = os.path.join(DATA, "users")
 PROGRAM = "prospector-scheduler"
@@ -658,3 +658,42 @@ class ReadTest(TemporaryDirectoryTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SameJudgementAsSyncTest(TemporaryDirectoryTestCase):
+    """check-config and --dry-run refuse every password that sync-users could not hash (issue 9.7)."""
+
+    def test_passwords_hashing_refuses_are_refused_by_the_check(self):
+        folded = "users:\n  - username: bob\n    password: " + "\n      ".join(["abcdefgh"] * 460) + "\n"
+        cases = [
+            ('{"users": [{"username": "bob", "password": "%s"}]}' % ("x" * 5000), "u.json", None),
+            ('{"users": [{"username": "bob", "password": "%s"}]}' % ("\u00e9" * 2049), "u.json", None),
+            (folded, "u.yaml", 3),
+            ("users:\n  - username: bob\n    password: '%s'\n" % ("\U0001F600" * 1025), "u.yaml", 3),
+        ]
+        for text, name, line in cases:
+            with self.subTest(name=name, size=len(text)):
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.parse(text.encode("utf-8"), name)
+                (error,) = caught.exception.errors
+                self.assertEqual(error.message, "users[0].password: is longer than 4096 bytes in UTF-8")
+                self.assertEqual(error.line, line)
+                path = self.write(name, text)
+                for args in (["check-config", path], ["--db", self.path("p.db"), "sync-users", "--dry-run", path],
+                             ["--db", self.path("p.db"), "sync-users", path]):
+                    result = run_cli(args, environ={"PROSPECTOR_HASH_COST": "low"})
+                    self.assertEqual(result.code, 65, (args, result.stderr))
+        for password in ("x" * 4096, "\U0001F600" * 1024, "\u00e9" * 2048):
+            with self.subTest(size=len(password)):
+                text = '{"users": [{"username": "bob", "password": "%s"}]}' % password
+                self.assertEqual(len(users_file.parse(text.encode("utf-8"), "u.json")), 1)
+
+    def test_the_rule_is_the_passwords_module_own(self):
+        self.assertEqual(passwords.password_problem("x" * 4096), "")
+        self.assertEqual(passwords.password_problem("x" * 4097), "is longer than 4096 bytes in UTF-8")
+        self.assertEqual(passwords.password_problem(""), "is empty")
+
+
+class PasswordLimitTest(unittest.TestCase):
+    def test_the_limit_is_the_one_of_the_passwords_module(self):
+        self.assertEqual(users_file.MAX_PASSWORD_BYTES, passwords.MAX_PASSWORD_BYTES)
