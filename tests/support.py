@@ -123,6 +123,7 @@ def growth(function, make, size, repeat=3):
     About 2 for work linear in the size, 4 for quadratic. The best of
     ``repeat`` CPU-time measurements of each (process time, so that other
     processes on a shared machine count less): a ratio, never an absolute time.
+    A high ratio is measured again, up to three times, and the lowest kept.
     Exceptions are part of the work (error paths are measured too).
     """
     import time
@@ -139,4 +140,11 @@ def growth(function, make, size, repeat=3):
         return max(min(times), 1e-6)
 
     small, large = make(size), make(2 * size)
-    return best(large) / best(small)
+    # A shared machine may stall one measurement: a high ratio is measured
+    # again (up to three times) and the lowest kept. A quadratic cost stays high.
+    ratio = best(large) / best(small)
+    for _ in range(2):
+        if ratio < 2.5:
+            break
+        ratio = min(ratio, best(large) / best(small))
+    return ratio

@@ -391,17 +391,17 @@ class LinearTimeTest(unittest.TestCase):
     """
 
     CASES = [
-        ("escapes before a far quote", lambda n: 'a: "' + "\\t" * n + "x" * (8 * n) + '"\n', 20000),
+        ("escapes before a far quote", lambda n: 'a: "' + "\\t" * n + "x" * (8 * n) + '"\n', 40000),
         ("hex escapes before a far quote", lambda n: 'a: "' + "\\x41" * n + "x" * (8 * n) + '"\n',
-         20000),
+         40000),
         ("quotes in a single-quoted scalar", lambda n: "a: '" + "''" * n + "'\n", 20000),
         ("a long plain scalar ending in ': '", lambda n: "a: " + "x " * n + ": b\n", 20000),
         ("a long flow sequence with an error at its end",
          lambda n: "a: [" + "b, " * (n // 4) + "b, @]\n", 20000),
         ("many blank lines before a mis-indented key",
-         lambda n: "a:\n  b: 'c'\n" + "\n" * n + "    d: e\n", 20000),
+         lambda n: "a:\n  b: 'c'\n" + "\n" * (8 * n) + "    d: e\n", 20000),
         ("a plain scalar over many lines", lambda n: "a: b\n" + "  c\n" * (n // 4), 20000),
-        ("tabs before an error", lambda n: "a:\n  - b\n" + "\t" * n + "x\n", 20000),
+        ("tabs before an error", lambda n: "a:\n  - b\n" + "\t" * (8 * n) + "x\n", 20000),
     ]
 
     def test_doubling_the_input_about_doubles_the_work(self):
