@@ -703,7 +703,14 @@ def _understood(lines, key, value, scalar):
     if separator is None:
         return None
     after = separator.end()
-    if not isinstance(value, scalar) or (value.style == "plain" and value.text == ""):
+    if not isinstance(value, scalar) and not value.items and value.line == key.line:
+        # An empty flow collection, {} or [].
+        if value.column - 1 != after or line[after:after + 2] not in ("{}", "[]"):
+            return None
+        end = after + 2
+        if not _LINE_REST.match(line, end):
+            return None
+    elif not isinstance(value, scalar) or (value.style == "plain" and value.text == ""):
         # Nothing after the colon: the value is empty, or a collection on the lines below.
         if not isinstance(value, scalar) and value.line == key.line:
             return None

@@ -150,6 +150,9 @@ class InputLimitTest(TemporaryDirectoryTestCase):
             self.skipTest("no /dev/zero here")
         result = run_cli(["check-config", "/dev/zero"])
         self.assertEqual((result.code, result.stdout, result.stderr), (
+            65, "", "/dev/zero: the file is larger than 64 MiB, the most this tool reads\n"))
+        result = run_cli(["check-config", "--kind", "users", "/dev/zero"])
+        self.assertEqual((result.code, result.stdout, result.stderr), (
             65, "", "/dev/zero: the users file is larger than 64 MiB, the most this tool reads\n"))
 
     def test_the_limit_is_64_mib(self):

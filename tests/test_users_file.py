@@ -344,10 +344,13 @@ class YAMLTypingTest(unittest.TestCase):
             (Scalar("email", "plain", 3, 5), Mapping([], 3, 12)),
         ], 2, 5), Scalar("SECRET", "plain", 4, 5)], 2, 3))], 1, 1)
         text = "users:\n  - username: [a]\n    email: {}\n  - SECRET\n"
-        # Only a key and a scalar on a line are shown; a scalar in a sequence may be a password too.
+        # Only a key and a scalar (or {} or []) on a line are shown; a scalar in a sequence may
+        # be a password too.
         self.assertEqual(yaml_report(text, root), (
             "hand.yaml:2:15: users[0].username: expected a string, got a sequence\n"
             "hand.yaml:3:12: users[0].email: expected a string, got a mapping\n"
+            "        email: {}\n"
+            "               ^\n"
             "hand.yaml:4:5: users[1]: expected a mapping (one user), got a scalar\n"))
 
     def test_empty_document(self):
