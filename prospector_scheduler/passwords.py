@@ -419,41 +419,64 @@ def hash_password(password, policy, warn=None):
     return _hash_bytes(data, policy)
 
 
-def hash_many(passwords, policy, workers=None, warn=None):
-    """The hashes of ``passwords``, in the same order, made by up to ``workers`` threads.
+def hash_many(labelled, policy, workers=None, warn=None):
+    """The hashes of the passwords of ``(label, password)`` pairs, in order, made by up to ``workers`` threads.
 
-    hashlib releases the GIL while it hashes, so threads use every core; at
-    most ``workers`` hashes (default: the number of CPUs) are in memory at a
-    time. Every password is checked before any is hashed. ``warn`` is called
-    once per short password (by its position, from 1) and once for a policy
-    below the standard cost.
+    The label names a password in errors and warnings (``'the password of
+    "bob"'``), so callers never have to recognise one in a message. hashlib
+    releases the GIL while it hashes, so threads use every core; at most
+    ``workers`` hashes (default: the number of CPUs) are in memory at a time.
+    Every password is checked before any is hashed. ``warn`` is called once per
+    short password and once for a policy below the standard cost.
     """
     if warn is None:
         warn = _ignore
     _check_policy(policy)
-    passwords = list(passwords)
-    if workers is None:
-        workers = os.cpu_count() or 1
-    if workers < 1:
-        raise ValueError("workers must be at least 1")
     data = []
-    for number, password in enumerate(passwords, 1):
-        name = "password %d of %d" % (number, len(passwords))
-        data.append(_password_bytes(password, name))
+    for label, password in labelled:
+        data.append(_password_bytes(password, label))
         if len(password) < SHORT_PASSWORD_CHARACTERS:
-            warn("%s is shorter than %d characters" % (name, SHORT_PASSWORD_CHARACTERS))
+            warn("%s is shorter than %d characters" % (label, SHORT_PASSWORD_CHARACTERS))
     if not data:
         return []
     weaker = below_standard(policy)
     if weaker:
         warn(weaker)
-    workers = min(workers, len(data))
-    if workers == 1:
-        return [_hash_bytes(item, policy) for item in data]
+    return in_parallel(lambda item: _hash_bytes(item, policy), data, workers)
+
+
+def verify_many(pairs, workers=None):
+    """``[verify_password(password, stored_hash) ...]`` of ``(password, stored_hash)`` pairs, in parallel.
+
+    A malformed hash, or one this Python cannot check, counts as not verifying.
+    """
+
+    def verify_one(pair):
+        try:
+            return verify_password(pair[0], pair[1])
+        except (DataError, ConfigError):
+            return False
+
+    return in_parallel(verify_one, list(pairs), workers)
+
+
+def in_parallel(function, items, workers=None):
+    """``[function(item) ...]`` in up to ``workers`` threads (default: one per CPU).
+
+    hashlib releases the GIL while it hashes, so threads use every core; at
+    most ``workers`` calls (each holding one hash's memory) run at once.
+    """
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    workers = min(workers, len(items))
+    if workers <= 1:
+        return [function(item) for item in items]
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda item: _hash_bytes(item, policy), data))
+        return list(pool.map(function, items))
 
 
 def verify_password(password, stored_hash):

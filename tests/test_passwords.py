@@ -579,7 +579,7 @@ class FallbackTest(unittest.TestCase):
                 policy = passwords.policy_from_environ({"PROSPECTOR_HASH_COST": "low"}, warn=warnings)
                 self.assertEqual(policy, LOW_PBKDF2)
                 self.assertEqual(warnings, [reason + ": passwords are hashed with PBKDF2-HMAC-SHA256 instead"])
-                stored = passwords.hash_many(["first password", "second password"], policy, warn=warnings)
+                stored = passwords.hash_many(labelled(["first password", "second password"]), policy, warn=warnings)
                 self.assertEqual([passwords.scheme_of(item) for item in stored], ["pbkdf2-sha256"] * 2)
                 self.assertTrue(passwords.verify_password("second password", stored[1]))
                 self.assertEqual(len(warnings), 2)  # the fallback once, and the low cost once
@@ -619,6 +619,11 @@ class FallbackTest(unittest.TestCase):
                 self.assertTrue(passwords.needs_rehash(PASSLIB_HASHES[1], STANDARD_POLICY))
 
 
+def labelled(secrets):
+    """``(label, password)`` pairs for hash_many, labelled as a caller without names would."""
+    return [("password %d of %d" % (number, len(secrets)), secret) for number, secret in enumerate(secrets, 1)]
+
+
 class HashManyTest(unittest.TestCase):
     def concurrency_probe(self):
         """A pbkdf2_hmac that records how many calls run at once."""
@@ -644,7 +649,7 @@ class HashManyTest(unittest.TestCase):
         secrets = ["password number %d" % number for number in range(7)]
         for workers in [1, 3, None]:
             with self.subTest(workers=workers):
-                stored = passwords.hash_many(secrets, LOW_PBKDF2, workers=workers)
+                stored = passwords.hash_many(labelled(secrets), LOW_PBKDF2, workers=workers)
                 self.assertEqual(len(stored), len(secrets))
                 for index, item in enumerate(stored):
                     self.assertTrue(passwords.verify_password(secrets[index], item))
@@ -652,7 +657,7 @@ class HashManyTest(unittest.TestCase):
 
     @unittest.skipUnless(HAS_SCRYPT, NO_SCRYPT)
     def test_scrypt(self):
-        stored = passwords.hash_many(["alpha password", "beta password"], LOW_COST_POLICY, workers=2)
+        stored = passwords.hash_many(labelled(["alpha password", "beta password"]), LOW_COST_POLICY, workers=2)
         self.assertTrue(passwords.verify_password("beta password", stored[1]))
         self.assertEqual(passwords.scheme_of(stored[0]), "scrypt")
 
@@ -661,10 +666,25 @@ class HashManyTest(unittest.TestCase):
             with self.subTest(workers=workers, cpus=cpus):
                 probe, state = self.concurrency_probe()
                 with mock.patch.object(hashlib, "pbkdf2_hmac", probe), mock.patch("os.cpu_count", return_value=cpus):
-                    stored = passwords.hash_many(["password %d" % n for n in range(6)], LOW_PBKDF2, workers=workers)
+                    stored = passwords.hash_many(labelled(["password %d" % n for n in range(6)]), LOW_PBKDF2, workers=workers)
                 self.assertEqual(len(stored), 6)
                 self.assertEqual(state["calls"], 6)
                 self.assertEqual(state["most"], expected)
+
+    def test_labels_name_the_password_in_errors_and_warnings(self):
+        warnings = Warnings()
+        passwords.hash_many([('the password of "bob"', "short")], LOW_PBKDF2, warn=warnings)
+        self.assertEqual(warnings[0], 'the password of "bob" is shorter than 8 characters')
+        with self.assertRaises(DataError) as caught:
+            passwords.hash_many([('the password of "bob"', "long enough"), ('the password of "eve"', "")], LOW_PBKDF2)
+        self.assertEqual(str(caught.exception), 'the password of "eve" is empty')
+
+    def test_verify_many(self):
+        stored = passwords.hash_many(labelled(["alpha password", "beta password"]), LOW_PBKDF2)
+        pairs = [("alpha password", stored[0]), ("alpha password", stored[1]), ("beta password", "$not a hash")]
+        for workers in [1, 3, None]:
+            with self.subTest(workers=workers):
+                self.assertEqual(passwords.verify_many(pairs, workers=workers), [True, False, False])
 
     def test_nothing_to_hash(self):
         warnings = Warnings()
@@ -673,17 +693,17 @@ class HashManyTest(unittest.TestCase):
 
     def test_workers_must_be_positive(self):
         with self.assertRaises(ValueError):
-            passwords.hash_many(["a password"], LOW_PBKDF2, workers=0)
+            passwords.hash_many(labelled(["a password"]), LOW_PBKDF2, workers=0)
 
     def test_every_password_is_checked_before_any_is_hashed(self):
         with mock.patch.object(passwords, "_hash_bytes", side_effect=AssertionError("hashed")):
             with self.assertRaises(DataError) as caught:
-                passwords.hash_many(["good password", "", "another one"], LOW_PBKDF2)
+                passwords.hash_many(labelled(["good password", "", "another one"]), LOW_PBKDF2)
         self.assertEqual(str(caught.exception), "password 2 of 3 is empty")
 
     def test_warnings(self):
         warnings = Warnings()
-        passwords.hash_many(["long enough", "short", "tiny", "long enough too"], LOW_PBKDF2, warn=warnings)
+        passwords.hash_many(labelled(["long enough", "short", "tiny", "long enough too"]), LOW_PBKDF2, warn=warnings)
         self.assertEqual(
             warnings,
             [
@@ -706,12 +726,12 @@ class SecrecyTest(unittest.TestCase):
         for policy in policies:
             stored = passwords.hash_password(self.SECRET, policy, warn=warnings)
             passwords.hash_password(self.SECRET[:5], policy, warn=warnings)
-            passwords.hash_many([self.SECRET, self.SECRET[:4]], policy, warn=warnings)
+            passwords.hash_many(labelled([self.SECRET, self.SECRET[:4]]), policy, warn=warnings)
             self.assertFalse(passwords.verify_password(self.SECRET + "!", stored))
             attempts = [
                 lambda: passwords.hash_password(self.SECRET + "\udc80", policy),
                 lambda: passwords.hash_password(self.SECRET * 400, policy),
-                lambda: passwords.hash_many([self.SECRET, ""], policy),
+                lambda: passwords.hash_many(labelled([self.SECRET, ""]), policy),
                 lambda: passwords.verify_password(self.SECRET, stored[:-2]),
                 lambda: passwords.verify_password(self.SECRET, stored.replace("$", "$" + self.SECRET, 1)),
                 lambda: passwords.check_hash(self.SECRET),

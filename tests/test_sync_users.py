@@ -9,7 +9,7 @@ import stat
 from unittest import mock
 
 from prospector_scheduler import __version__, passwords, store
-from prospector_scheduler.commands import sync_users
+from prospector_scheduler import sync
 from tests import support
 from tests.test_list_users import fallback_warning
 
@@ -433,7 +433,7 @@ class OverlapTest(SyncTestCase):
     """Another run commits between this run's first read and its write lock."""
 
     def run_with_interloper(self, entries, interloper):
-        original = sync_users.Hashing.hash_for
+        original = sync.Hashing.hash_for
         calls = []
 
         def hash_then_interlope(hashing, actions):
@@ -447,7 +447,7 @@ class OverlapTest(SyncTestCase):
             calls.append([action.username for action in actions])
             return made
 
-        with mock.patch.object(sync_users.Hashing, "hash_for", hash_then_interlope):
+        with mock.patch.object(sync.Hashing, "hash_for", hash_then_interlope):
             result = self.sync(*entries)
         return result, calls
 

@@ -7,7 +7,7 @@ import os
 import typing
 import unittest
 
-from prospector_scheduler import users_file
+from prospector_scheduler import config_schema, users_file
 from prospector_scheduler.errors import DataError, ErrorList, NoInputError
 from tests.support import DATA, TemporaryDirectoryTestCase, without_root_privileges
 
@@ -103,7 +103,7 @@ class SchemaRulesTest(unittest.TestCase):
             with self.subTest(email=email):
                 self.assertEqual(json_errors({"users": [{"username": "u", "email": email}]}), [
                     "t.json: users[0].email: %s does not look like an email address (%s)"
-                    % (users_file._quote(email), reason)])
+                    % (config_schema.quote(email), reason)])
 
     def test_usernames(self):
         for username in ["admin", "a b", "\u00e9milie", "0123", "x" * 300]:
@@ -122,7 +122,7 @@ class SchemaRulesTest(unittest.TestCase):
         for username, message in bad[:-1]:
             with self.subTest(username=username):
                 self.assertEqual(json_errors({"users": [{"username": username}]}), [message])
-        self.assertEqual(users_file._quote('a"\\'), '"a\\"\\\\"')
+        self.assertEqual(config_schema.quote('a"\\'), '"a\\"\\\\"')
 
     def test_missing_username_and_duplicates_name_both_places(self):
         self.assertEqual(json_errors({"users": [{"email": "a@b.co"}]}),
@@ -253,7 +253,7 @@ def block_document(entries):
 
 
 def yaml_entries(text, root):
-    return users_file._yaml_entries(root, text, "hand.yaml", HAND_MADE)
+    return users_file.check(config_schema.yaml_document(root, text, "hand.yaml", HAND_MADE))
 
 
 def yaml_report(text, root):
@@ -423,7 +423,7 @@ class NoSecretInExcerptsTest(unittest.TestCase):
     def test_last_secret_hides_the_rest_of_the_file(self):
         text = "users:\n  - username: a\n    password: SECRET\n    # SECRET\n"
         _text, root = block_document([[("username", "a", "plain"), ("password", "SECRET", "plain")]])
-        self.assertEqual(users_file._secret_lines(root, text, HAND_MADE), {3, 4, 5})
+        self.assertEqual(config_schema.secret_lines(root, text, HAND_MADE, users_file.ENTRY_KEYS + users_file.TOP_KEYS, users_file.SECRET_KEYS), {3, 4, 5})
 
     def test_unprintable_line_is_not_shown(self):
         text, root = block_document([[("username", "a\x1b[2Jb", "double")]])
@@ -528,12 +528,10 @@ class JSONFastPathTest(unittest.TestCase):
     ]
 
     def full_check(self, text):
-        found = []
         try:
-            entries = users_file._check_top(users_file._load_json(text, "u.json", False), found)
+            return users_file.check(config_schema.load_json(text, "u.json"))
         except ErrorList:
             return None
-        return None if found else entries
 
     def test_the_fast_path_agrees_with_the_full_check(self):
         accepted = 0

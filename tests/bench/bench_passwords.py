@@ -32,7 +32,7 @@ def child(workers, count):
     policy = passwords.policy_from_environ({})  # the row names the scheme, fallback included
     secrets = ["benchmark password %02d" % number for number in range(count)]
     started = time.perf_counter()
-    stored = passwords.hash_many(secrets, policy, workers=workers)
+    stored = passwords.hash_many([("bench password", secret) for secret in secrets], policy, workers=workers)
     seconds = time.perf_counter() - started
     assert len(stored) == count
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -1,0 +1,225 @@
+"""A sync: make the database's users match a users file, in one transaction.
+
+The library behind ``sync-users`` (and anything else that wants a sync without
+argparse): ``sync_file`` reads and checks the users file, then ``sync_users``
+plans against a snapshot of the database, verifies and hashes passwords in
+parallel before taking the write lock, plans again under the lock when another
+run committed meanwhile, and writes every change with one ``sync_runs`` audit
+row, or nothing. It never prints: warnings go to a ``warn(message)`` callable,
+failures are ``ProspectorError``; the result is a ``SyncResult`` for the caller
+to report. Deciding what to do is ``sync_plan``; the file is ``users_file``;
+the database is ``store``; hashing is ``passwords``.
+
+sqlite3, hashlib and concurrent.futures are imported inside the functions:
+every command module imports this one at start-up through the registry.
+"""
+
+import collections
+import os
+
+# Not typing.NamedTuple: typing is slow to import at start-up.
+_SyncResult = collections.namedtuple("SyncResult", "plan dry_run database_created")
+
+
+class SyncResult(_SyncResult):
+    """What a sync did (or, with ``dry_run``, would do).
+
+    ``plan`` is the ``sync_plan.Plan`` that was written; ``database_created``
+    is True when this run created the database file.
+    """
+
+    __slots__ = ()
+
+
+def _ignore(message):
+    pass
+
+
+def sync_file(path, db_path, stdin=None, input_format=None, wait=30.0, dry_run=False, environ=None, warn=None):
+    """Read the users file ``path`` (``"-"``: ``stdin``) and sync it into ``db_path``.
+
+    See ``sync_users``; the file is read and checked before the database is
+    looked at. Raises ``NoInputError`` (66) and ``ErrorList`` (65) for the file.
+    """
+    from prospector_scheduler import store, users_file
+
+    warn = _ignore if warn is None else warn
+    started_at = store.utc_now()
+    loaded = users_file.read(path, stdin=stdin, format=input_format, warn=warn)
+    return sync_users(loaded, db_path, wait=wait, dry_run=dry_run, environ=environ, warn=warn,
+                      started_at=started_at)
+
+
+def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=None, started_at=None):
+    """Make the users of the database ``db_path`` match ``loaded`` (a ``users_file.UsersFile``).
+
+    ``wait`` is how many seconds to wait for another run's write lock;
+    ``dry_run`` plans against the database opened read-only (or an empty one
+    when there is none) and writes nothing. ``environ`` gives the hashing
+    policy's variables (default ``os.environ``). Returns a ``SyncResult``.
+    """
+    import gc
+
+    # A sync of many users makes hundreds of thousands of small containers and
+    # no reference cycles; the cyclic collector would rescan them again and
+    # again (a quarter of the time of a 100,000-user sync that changes nothing).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _sync(loaded, db_path, wait, dry_run, os.environ if environ is None else environ,
+                     _ignore if warn is None else warn, started_at)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _sync(loaded, path, wait, dry_run, environ, warn, started_at):
+    from prospector_scheduler import store, sync_plan
+
+    if started_at is None:
+        started_at = store.utc_now()
+    hashing = Hashing(environ, warn, loaded.source)
+    # Everything that can fail on the file's account (its content, a new user
+    # without a password, a password that cannot be hashed) fails before the
+    # database is created, upgraded or written.
+    if os.path.exists(path):
+        database = store.open_database(path, wait=wait, read_only=dry_run, upgrade=False)
+    else:
+        store.check_creatable(path)
+        database = None
+    created_database = False
+    try:
+        wanted = sync_plan.hashes_wanted(loaded.entries)
+        if database is not None:
+            version, stored = database.snapshot(wanted)
+        else:
+            version, stored = None, sync_plan.StoredUsers({}, {})
+        answers = {}
+        plan = hashing.plan(loaded.entries, stored, answers)
+        if dry_run:
+            return SyncResult(plan, True, False)
+        hashes = hashing.hash_for(sync_plan.hashes_missing(plan, {}))
+        if database is None:
+            database = store.open_database(path, create=True, wait=wait, upgrade=False)
+            created_database = True
+        with database.write_transaction():
+            database.upgrade()
+            if version is None or database.data_version() != version:
+                # Another run committed since the snapshot (or there was no
+                # database): decide again on what is there now, verifying and
+                # hashing only what is new.
+                version, stored = database.snapshot(wanted)
+                plan = hashing.plan(loaded.entries, stored, answers)
+                hashes.update(hashing.hash_for(sync_plan.hashes_missing(plan, hashes)))
+            created, reset = sync_plan.writes(plan, hashes)
+            now = store.utc_now()
+            database.add_users(created, now)
+            database.set_password_hashes(reset, now)
+            database.add_sync_run(audit_record(loaded, plan, started_at))
+    finally:
+        if database is not None:
+            database.close()
+    return SyncResult(plan, False, created_database)
+
+
+class Hashing(object):
+    """The slow part of a sync: verifying stored hashes and hashing passwords, in parallel.
+
+    The hashing policy is worked out on first use, so that a run with nothing
+    to verify or hash does not warn about it.
+    """
+
+    def __init__(self, environ, warn, source):
+        self.environ = environ
+        self.warn = warn
+        self.source = source
+        self._policy = None
+
+    def policy(self):
+        if self._policy is None:
+            from prospector_scheduler import passwords
+
+            self._policy = passwords.policy_from_environ(self.environ, warn=self.warn)
+        return self._policy
+
+    def plan(self, entries, stored, answers):
+        """``sync_plan.plan_sync`` after verifying the stored hashes it needs; fills ``answers``."""
+        from prospector_scheduler import sync_plan
+
+        checks = sync_plan.checks_needed(entries, stored, answers)
+        if checks:
+            answers.update(self.verify(checks))
+        return sync_plan.plan_sync(entries, stored, answers, self.source)
+
+    def verify(self, checks):
+        """``{(username, stored_hash): bool}``: True when the stored hash is already right.
+
+        Right means: not weaker than the current policy, and it verifies the
+        file's password. A hash this tool cannot read counts as not right, so
+        the file's password replaces it.
+        """
+        from prospector_scheduler import passwords
+        from prospector_scheduler.errors import ProspectorError
+
+        policy = self.policy()
+        answers = {}
+        to_verify = []
+        for check in checks:
+            try:
+                weak = passwords.needs_rehash(check.stored_hash, policy)
+            except ProspectorError:
+                weak = True
+            if weak:
+                answers[(check.username, check.stored_hash)] = False
+            else:
+                to_verify.append(check)
+        pairs = [(check.password, check.stored_hash) for check in to_verify]
+        for check, right in zip(to_verify, passwords.verify_many(pairs)):
+            answers[(check.username, check.stored_hash)] = right
+        return answers
+
+    def hash_for(self, actions):
+        """``{username: new hash}`` of the file's password of each action."""
+        if not actions:
+            return {}
+        from prospector_scheduler import passwords
+        from prospector_scheduler.errors import DataError
+
+        labelled = [('the password of "%s"' % action.username, action.entry.password) for action in actions]
+        try:
+            made = passwords.hash_many(labelled, self.policy(), warn=self.warn)
+        except DataError as error:
+            raise DataError(error.message, self.source) from None
+        return dict(zip([action.username for action in actions], made))
+
+
+def audit_record(loaded, plan, started_at):
+    """The ``sync_runs`` row of this run: where the file came from, the counts, who and where."""
+    import socket
+
+    from prospector_scheduler import __version__, store, sync_plan
+
+    counts = plan.counts()
+    source = loaded.source if loaded.source == "<stdin>" else os.path.abspath(loaded.source)
+    return store.SyncRun(
+        started_at=started_at,
+        ended_at=store.utc_now(),
+        source=source,
+        source_sha256=loaded.sha256,
+        created=counts[sync_plan.CREATE],
+        password_reset=counts[sync_plan.RESET],
+        unchanged=counts[sync_plan.UNCHANGED],
+        host=socket.gethostname(),
+        os_user=operating_system_user(),
+        tool_version=__version__,
+    )
+
+
+def operating_system_user():
+    """The name of the effective user, from the password database rather than the environment."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, KeyError):
+        return "uid %d" % os.geteuid() if hasattr(os, "geteuid") else "unknown"

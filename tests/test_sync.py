@@ -1,0 +1,52 @@
+"""Tests for the sync library, called without argparse or the CLI (the command's own tests are in test_sync_users)."""
+
+import io
+import os
+import json
+
+from prospector_scheduler import store, sync, sync_plan
+from prospector_scheduler.errors import DataError
+from tests import support
+
+ENV = {"PROSPECTOR_HASH_COST": "low"}
+
+
+class SyncFileTest(support.TemporaryDirectoryTestCase):
+    def users(self, *entries):
+        return self.write("users.json", json.dumps({"users": list(entries)}))
+
+    def test_result_of_a_first_and_a_second_run(self):
+        path = self.users({"username": "alice", "password": "pw-Alice-lib-1", "reset_on_next_run": True})
+        db = self.path("prospector.db")
+        warnings = []
+        first = sync.sync_file(path, db, environ=ENV, warn=warnings.append)
+        self.assertEqual((first.dry_run, first.database_created), (False, True))
+        self.assertEqual(first.plan.counts(), {sync_plan.CREATE: 1, sync_plan.RESET: 0, sync_plan.UNCHANGED: 0})
+        second = sync.sync_file(path, db, environ=ENV, warn=warnings.append)
+        self.assertEqual((second.dry_run, second.database_created), (False, False))
+        self.assertEqual(second.plan.counts()[sync_plan.UNCHANGED], 1)
+        with store.open_database(db, read_only=True) as database:
+            self.assertEqual([row.username for row in database.list_users()], ["alice"])
+            self.assertEqual(len(database.sync_runs()), 2)
+        # The low cost, once: the second run verified and hashed nothing.
+        self.assertEqual(len([warning for warning in warnings if "below the standard cost" in warning]), 1)
+
+    def test_dry_run_from_standard_input_creates_nothing(self):
+        stdin = io.StringIO(json.dumps({"users": [{"username": "bob", "password": "pw-Bob-lib-2"}]}))
+        result = sync.sync_file("-", self.path("new.db"), stdin=stdin, dry_run=True, environ=ENV)
+        self.assertEqual((result.dry_run, result.database_created), (True, False))
+        self.assertEqual([action.username for action in result.plan.of_kind(sync_plan.CREATE)], ["bob"])
+        self.assertEqual(os.listdir(self.tmp), [])
+
+
+class HashingTest(support.TemporaryDirectoryTestCase):
+    def test_labels_carry_the_username_into_errors(self):
+        from prospector_scheduler import users_file
+
+        loaded = users_file.UsersFile("users.json", "", [
+            users_file.UserEntry("bob", "x" * 5000, None, None, False, None, None),
+        ])
+        with self.assertRaises(DataError) as caught:
+            sync.sync_users(loaded, self.path("prospector.db"), environ=ENV)
+        self.assertEqual(str(caught.exception), 'users.json: the password of "bob" is longer than 4096 bytes in UTF-8')
+        self.assertEqual(caught.exception.exit_code, 65)
