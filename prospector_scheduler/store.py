@@ -18,7 +18,19 @@ from typing import NamedTuple, Optional
 
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# What sync_runs.source_sha256 values start with from schema version 2 on: a
+# digest of the users file that cannot check a password guess (see sync). The
+# version-2 migration blanks every older value, which could.
+SOURCE_DIGEST_PREFIX = "nosecrets-sha256:"
+
+# The password_hash of a disabled user: no hash at all, in no format that any
+# verifier accepts (no "$", so not even a lenient PHC parser finds fields).
+# The user's real hash waits in kept_password_hash until the user is enabled.
+DISABLED_HASH = "!disabled"
+
+CHANGES = ("created", "password reset", "disabled", "enabled", "deleted")
 
 # Each step brings the schema from the version before it to the version given.
 MIGRATIONS = (
@@ -48,9 +60,36 @@ MIGRATIONS = (
             )""",
         ),
     ),
+    (
+        2,
+        (
+            # Offboarding: a disabled user keeps its real hash aside.
+            "ALTER TABLE users ADD COLUMN disabled_at TEXT",
+            "ALTER TABLE users ADD COLUMN kept_password_hash TEXT",
+            "ALTER TABLE sync_runs ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE sync_runs ADD COLUMN enabled INTEGER NOT NULL DEFAULT 0",
+            # NULL for the runs of version 1, which did not count them.
+            "ALTER TABLE sync_runs ADD COLUMN not_in_file INTEGER",
+            """CREATE TABLE user_changes (
+                id         INTEGER PRIMARY KEY,
+                changed_at TEXT NOT NULL,
+                username   TEXT NOT NULL,
+                change     TEXT NOT NULL CHECK (change IN (%s)),
+                sync_run   INTEGER REFERENCES sync_runs (id),
+                command    TEXT NOT NULL,
+                os_user    TEXT NOT NULL,
+                host       TEXT NOT NULL
+            )""" % ", ".join("'%s'" % change for change in CHANGES),
+            "CREATE INDEX user_changes_by_username ON user_changes (username, id)",
+            # A plain SHA-256 of a users file lets a password guess be checked at
+            # SHA-256 speed: keep no digest made before the design changed.
+            "UPDATE sync_runs SET source_sha256 = '' WHERE substr(source_sha256, 1, %d) != '%s'"
+            % (len(SOURCE_DIGEST_PREFIX), SOURCE_DIGEST_PREFIX),
+        ),
+    ),
 )
 
-OUR_TABLES = ("users", "sync_runs")
+OUR_TABLES = ("users", "sync_runs", "user_changes")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
@@ -58,7 +97,11 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 SQL_VARIABLES = 500
 
 class UserRow(NamedTuple):
-    """One row of ``users``; times are ISO 8601 UTC text such as ``2024-05-01T02:00:00Z``."""
+    """One row of ``users``; times are ISO 8601 UTC text such as ``2024-05-01T02:00:00Z``.
+
+    A disabled user has ``disabled_at`` set, ``DISABLED_HASH`` as its
+    ``password_hash``, and its real hash (or None) in ``kept_password_hash``.
+    """
 
     id: int
     username: str
@@ -66,6 +109,60 @@ class UserRow(NamedTuple):
     password_hash: str
     created_at: str
     updated_at: str
+    disabled_at: Optional[str] = None
+    kept_password_hash: Optional[str] = None
+
+    def __repr__(self):
+        return "UserRow(id=%r, username=%r, disabled_at=%r)" % (self.id, self.username, self.disabled_at)
+
+    @property
+    def real_hash(self):
+        """The user's password hash whether disabled or not; None when it has none."""
+        return real_hash(self.password_hash, self.kept_password_hash)
+
+
+def real_hash(password_hash, kept_password_hash):
+    """The hash a user's password verifies against: the kept one while disabled."""
+    if kept_password_hash is not None:
+        return kept_password_hash
+    return None if password_hash == DISABLED_HASH else password_hash
+
+
+class NewUser(NamedTuple):
+    """A row to insert into ``users``; a plain ``(username, email, password_hash)`` triple works too."""
+
+    username: str
+    email: Optional[str]
+    password_hash: str
+    kept_password_hash: Optional[str] = None
+    disabled_at: Optional[str] = None
+
+    def __repr__(self):
+        return "NewUser(username=%r, disabled_at=%r)" % (self.username, self.disabled_at)
+
+
+class UserState(NamedTuple):
+    """What a change sets on an existing user: its hash columns and ``disabled_at``."""
+
+    username: str
+    password_hash: str
+    kept_password_hash: Optional[str]
+    disabled_at: Optional[str]
+
+    def __repr__(self):
+        return "UserState(username=%r, disabled_at=%r)" % (self.username, self.disabled_at)
+
+
+class UserChange(NamedTuple):
+    """One row of ``user_changes``: what happened to which user, when, by what (never a hash)."""
+
+    changed_at: str
+    username: str
+    change: str
+    sync_run: Optional[int]
+    command: str
+    os_user: str
+    host: str
 
 
 class SyncRun(NamedTuple):
@@ -81,6 +178,9 @@ class SyncRun(NamedTuple):
     host: str
     os_user: str
     tool_version: str
+    disabled: int = 0
+    enabled: int = 0
+    not_in_file: Optional[int] = None
 
 
 def utc_now():
@@ -386,41 +486,101 @@ class UserStore(object):
 
         emails = {}
         hashes = {}
-        if self.has_schema():
+        disabled = {}
+        schema = self.schema_version()
+        if schema >= 1:
             # dict() of the cursor's pairs: no Python-level step per user.
             emails = dict(self.connection.execute("SELECT username, email FROM users"))
+            if schema >= 2:
+                disabled = dict(self.connection.execute(
+                    "SELECT username, disabled_at FROM users WHERE disabled_at IS NOT NULL"))
+                # A disabled user's real hash is the kept one (see real_hash).
+                column = "COALESCE(kept_password_hash, NULLIF(password_hash, '%s'))" % DISABLED_HASH
+            else:
+                column = "password_hash"
             if hashes_of is None:
-                hashes = dict(self.connection.execute("SELECT username, password_hash FROM users"))
+                hashes = dict(self.connection.execute("SELECT username, %s FROM users" % column))
             else:
                 wanted = sorted(set(hashes_of))
                 for start in range(0, len(wanted), SQL_VARIABLES):
                     chunk = wanted[start:start + SQL_VARIABLES]
                     hashes.update(self.connection.execute(
-                        "SELECT username, password_hash FROM users WHERE username IN (%s)"
-                        % ", ".join("?" * len(chunk)), chunk))
+                        "SELECT username, %s FROM users WHERE username IN (%s)"
+                        % (column, ", ".join("?" * len(chunk))), chunk))
         # Read last, inside the same read transaction: no commit can come between.
         version = self.connection.execute("PRAGMA data_version").fetchone()[0]
-        return version, StoredUsers(emails, hashes)
+        return version, StoredUsers(emails, hashes, disabled)
 
-    def list_users(self):
-        """Every user as a ``UserRow``, ordered by username."""
-        if not self.has_schema():
+    def list_users(self, disabled=None):
+        """Every user as a ``UserRow``, ordered by username.
+
+        ``disabled`` True lists the disabled users only, False the enabled ones.
+        """
+        schema = self.schema_version()
+        if schema < 1 or (disabled and schema < 2):
             return []
+        columns = "id, username, email, password_hash, created_at, updated_at"
+        where = ""
+        if schema >= 2:
+            columns += ", disabled_at, kept_password_hash"
+            if disabled is not None:
+                where = " WHERE disabled_at IS %sNULL" % ("NOT " if disabled else "")
         with self._errors():
-            cursor = self.connection.execute(
-                "SELECT id, username, email, password_hash, created_at, updated_at "
-                "FROM users ORDER BY username"
-            )
-            return [UserRow._make(row) for row in cursor]
+            cursor = self.connection.execute("SELECT %s FROM users%s ORDER BY username" % (columns, where))
+            return [UserRow(*row) for row in cursor]
 
     def add_users(self, users, now):
-        """Insert ``(username, email, password_hash)`` triples, stamped ``now``."""
+        """Insert ``NewUser`` rows (or ``(username, email, password_hash)`` triples), stamped ``now``."""
+        rows = [NewUser(*user) for user in users]
         with self._errors():
+            if any(row.disabled_at is not None or row.kept_password_hash is not None for row in rows):
+                self.connection.executemany(
+                    "INSERT INTO users (username, email, password_hash, kept_password_hash, disabled_at, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [tuple(row) + (now, now) for row in rows],
+                )
+                return
             self.connection.executemany(
                 "INSERT INTO users (username, email, password_hash, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [(username, email, password_hash, now, now) for username, email, password_hash in users],
+                [(row.username, row.email, row.password_hash, now, now) for row in rows],
             )
+
+    def set_user_states(self, states, now):
+        """Apply ``UserState`` changes (hash columns and ``disabled_at``), stamping ``updated_at``."""
+        with self._errors():
+            self.connection.executemany(
+                "UPDATE users SET password_hash = ?, kept_password_hash = ?, disabled_at = ?, updated_at = ? "
+                "WHERE username = ?",
+                [(state.password_hash, state.kept_password_hash, state.disabled_at, now, state.username)
+                 for state in states],
+            )
+
+    def delete_users(self, usernames):
+        """Delete the users named; returns how many rows went."""
+        with self._errors():
+            cursor = self.connection.executemany("DELETE FROM users WHERE username = ?", [(name,) for name in usernames])
+            return cursor.rowcount
+
+    def add_user_changes(self, changes):
+        """Append ``UserChange`` rows to ``user_changes``."""
+        with self._errors():
+            self.connection.executemany(
+                "INSERT INTO user_changes (%s) VALUES (%s)"
+                % (", ".join(UserChange._fields), ", ".join("?" * len(UserChange._fields))),
+                [tuple(change) for change in changes],
+            )
+
+    def user_changes(self, username=None):
+        """The recorded changes, oldest first; of one user when ``username`` is given."""
+        if self.schema_version() < 2:
+            return []
+        where, parameters = ("", ()) if username is None else (" WHERE username = ?", (username,))
+        with self._errors():
+            cursor = self.connection.execute(
+                "SELECT %s FROM user_changes%s ORDER BY id" % (", ".join(UserChange._fields), where), parameters
+            )
+            return [UserChange._make(row) for row in cursor]
 
     def set_password_hashes(self, changes, now):
         """Set the hash of each ``(username, password_hash)`` pair, stamping ``updated_at``."""
@@ -431,20 +591,21 @@ class UserStore(object):
             )
 
     def add_sync_run(self, run):
-        """Append one ``SyncRun`` to the audit table."""
+        """Append one ``SyncRun`` to the audit table; returns its id."""
         with self._errors():
-            self.connection.execute(
+            cursor = self.connection.execute(
                 "INSERT INTO sync_runs (%s) VALUES (%s)"
                 % (", ".join(SyncRun._fields), ", ".join("?" * len(SyncRun._fields))),
                 tuple(run),
             )
+            return cursor.lastrowid
 
     def sync_runs(self):
         """Every recorded sync run, oldest first."""
-        if not self.has_schema():
+        schema = self.schema_version()
+        if schema < 1:
             return []
+        fields = SyncRun._fields if schema >= 2 else SyncRun._fields[:-3]
         with self._errors():
-            cursor = self.connection.execute(
-                "SELECT %s FROM sync_runs ORDER BY id" % ", ".join(SyncRun._fields)
-            )
-            return [SyncRun._make(row) for row in cursor]
+            cursor = self.connection.execute("SELECT %s FROM sync_runs ORDER BY id" % ", ".join(fields))
+            return [SyncRun(*row) for row in cursor]

@@ -8,6 +8,7 @@ unchanged. The same functions run again inside the write lock, on rows read
 again, so that a run that overlapped this one is taken into account.
 """
 
+import types
 from typing import Any, List, NamedTuple, Optional
 
 from prospector_scheduler.errors import DataError, ErrorList
@@ -23,11 +24,14 @@ class StoredUsers(NamedTuple):
 
     ``emails`` maps every stored username to its email (None where none is
     stored); ``hashes`` maps usernames to their password hash, for at least
-    every user of the file that asks for a reset.
+    every user of the file that asks for a reset (a disabled user's kept
+    hash, None when it has none); ``disabled`` maps every disabled username
+    to its ``disabled_at``.
     """
 
     emails: dict
     hashes: dict
+    disabled: Any = types.MappingProxyType({})
 
 
 def hashes_wanted(entries):

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -64,9 +65,10 @@ class CreateTest(StoreTestCase):
         self.open()
         self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
         tables = [row[0] for row in self.raw("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        self.assertEqual(tables, ["sync_runs", "users"])
+        self.assertEqual(tables, ["sync_runs", "user_changes", "users"])
         columns = [row[1] for row in self.raw("PRAGMA table_info(users)")]
-        self.assertEqual(columns, ["id", "username", "email", "password_hash", "created_at", "updated_at"])
+        self.assertEqual(columns, ["id", "username", "email", "password_hash", "created_at", "updated_at",
+                                   "disabled_at", "kept_password_hash"])
 
     def test_new_database_and_its_journal_are_owner_only_whatever_the_umask(self):
         old_umask = os.umask(0)
@@ -258,6 +260,138 @@ class MigrationTest(StoreTestCase):
         self.assertEqual(self.file_bytes(), before)
 
 
+V1_USERS = ["alice", "bob", "carol", "dave"]
+
+
+class FixtureMigrationTest(StoreTestCase):
+    """The version-1 files that f662bb7 wrote (tests/make_schema_fixtures.py), upgraded to today's schema."""
+
+    def copy_fixture(self, name):
+        shutil.copyfile(os.path.join(support.DATA, name), self.path)
+        if os.path.exists(os.path.join(support.DATA, name + "-journal")):
+            shutil.copyfile(os.path.join(support.DATA, name + "-journal"), self.path + "-journal")
+
+    def v1_content(self):
+        connection = sqlite3.connect("file:%s?mode=ro" % os.path.join(support.DATA, "schema-v1.sqlite"), uri=True)
+        try:
+            return (
+                connection.execute("SELECT * FROM users ORDER BY id").fetchall(),
+                connection.execute("SELECT * FROM sync_runs ORDER BY id").fetchall(),
+            )
+        finally:
+            connection.close()
+
+    def test_version_1_file_is_read_without_upgrading(self):
+        self.copy_fixture("schema-v1.sqlite")
+        before = self.file_bytes()
+        opened = self.open(read_only=True)
+        self.assertEqual(opened.schema_version(), 1)
+        users = opened.list_users()
+        self.assertEqual([(u.username, u.disabled_at, u.kept_password_hash) for u in users],
+                         [(name, None, None) for name in V1_USERS])
+        self.assertEqual(opened.list_users(disabled=True), [])
+        self.assertEqual([u.username for u in opened.list_users(disabled=False)], V1_USERS)
+        _, stored = opened.snapshot()
+        self.assertEqual(sorted(stored.emails), V1_USERS)
+        self.assertEqual(stored.hashes["alice"], users[0].password_hash)
+        self.assertEqual(stored.disabled, {})
+        self.assertEqual([(run.created, run.disabled, run.not_in_file) for run in opened.sync_runs()],
+                         [(3, 0, None), (1, 0, None), (0, 0, None)])
+        self.assertEqual(opened.user_changes(), [])
+        self.assertEqual(self.file_bytes(), before)
+
+    def test_version_1_file_upgrades_keeping_every_row(self):
+        self.copy_fixture("schema-v1.sqlite")
+        users_before, runs_before = self.v1_content()
+        self.open().close()
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
+        # Every user as it was, byte for byte, enabled and with no hash kept aside.
+        self.assertEqual(self.raw("SELECT * FROM users ORDER BY id"), [row + (None, None) for row in users_before])
+        runs = self.raw("SELECT * FROM sync_runs ORDER BY id")
+        self.assertEqual(len(runs), 3)
+        for before, after in zip(runs_before, runs):
+            self.assertEqual(len(before[4]), 64, "version 1 wrote a plain SHA-256")
+            # The old digests could check a password guess: blanked. Nothing else changes.
+            self.assertEqual(after, before[:4] + ("",) + before[5:] + (0, 0, None))
+        self.assertEqual(self.raw("SELECT count(*) FROM user_changes"), [(0,)])
+
+    def test_version_2_digests_survive_the_migration(self):
+        self.copy_fixture("schema-v1.sqlite")
+        kept = store.SOURCE_DIGEST_PREFIX + "ab" * 32
+        self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 2", (kept,))
+        self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 3", ("NOSECRETS-SHA256:" + "ab" * 32,))
+        self.open().close()
+        self.assertEqual(self.raw("SELECT source_sha256 FROM sync_runs ORDER BY id"), [("",), (kept,), ("",)])
+
+    def test_hot_journal_of_a_killed_version_1_writer(self):
+        self.copy_fixture("schema-v1-hot-journal.sqlite")
+        self.assertTrue(os.path.exists(self.path + "-journal"))
+        users_before, runs_before = self.v1_content()
+        with self.assertRaises(CantCreateError) as caught:
+            self.open(read_only=True).list_users()
+        self.assertIn("holds the unfinished write of an interrupted run", caught.exception.message)
+        opened = self.open(upgrade=False)
+        with opened.write_transaction():
+            opened.upgrade()
+            self.assertEqual(opened.schema_version(), store.SCHEMA_VERSION)
+        opened.close()
+        self.assertFalse(os.path.exists(self.path + "-journal"))
+        self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
+        # The killed run's 300 users and its reset are gone: the state before it, upgraded.
+        self.assertEqual(self.raw("SELECT * FROM users ORDER BY id"), [row + (None, None) for row in users_before])
+        self.assertEqual(self.raw("SELECT count(*) FROM sync_runs"), [(len(runs_before),)])
+
+    def test_a_failed_first_write_leaves_version_1(self):
+        self.copy_fixture("schema-v1.sqlite")
+        before = self.file_bytes()
+        opened = self.open(upgrade=False)
+        with self.assertRaises(ZeroDivisionError):
+            with opened.write_transaction():
+                opened.upgrade()
+                opened.add_users([store.NewUser("eve", None, store.DISABLED_HASH, None, "2024-05-01T02:00:00Z")],
+                                 store.utc_now())
+                1 / 0
+        opened.close()
+        self.assertEqual(self.file_bytes(), before)
+
+
+class DisabledUsersTest(StoreTestCase):
+    def test_states_round_trip(self):
+        opened = self.open()
+        with opened.write_transaction():
+            opened.add_users([("alice", None, "h1"), store.NewUser("eve", None, store.DISABLED_HASH, None, "T1")], "T0")
+        with opened.write_transaction():
+            opened.set_user_states([store.UserState("alice", store.DISABLED_HASH, "h1", "T2")], "T2")
+        users = opened.list_users()
+        self.assertEqual([(u.username, u.password_hash, u.kept_password_hash, u.disabled_at, u.real_hash) for u in users],
+                         [("alice", store.DISABLED_HASH, "h1", "T2", "h1"), ("eve", store.DISABLED_HASH, None, "T1", None)])
+        _, stored = opened.snapshot()
+        self.assertEqual(stored, ({"alice": None, "eve": None}, {"alice": "h1", "eve": None}, {"alice": "T2", "eve": "T1"}))
+        self.assertEqual(opened.snapshot(["alice"])[1].hashes, {"alice": "h1"})
+        self.assertEqual([u.username for u in opened.list_users(disabled=False)], [])
+        with opened.write_transaction():
+            opened.set_user_states([store.UserState("alice", "h1", None, None)], "T3")
+        self.assertEqual([u.username for u in opened.list_users(disabled=False)], ["alice"])
+        self.assertEqual([u.username for u in opened.list_users(disabled=True)], ["eve"])
+
+    def test_user_changes_round_trip_and_refuse_an_unknown_change(self):
+        opened = self.open()
+        changes = [store.UserChange("T1", "alice", change, 1, "sync-users", "prospector", "db1")
+                   for change in store.CHANGES]
+        with opened.write_transaction():
+            opened.add_user_changes(changes)
+        self.assertEqual(opened.user_changes(), changes)
+        self.assertEqual(opened.user_changes("bob"), [])
+        with self.assertRaises(sqlite3.IntegrityError):
+            with opened.write_transaction():
+                opened.add_user_changes([changes[0]._replace(change="renamed")])
+
+    def test_disabled_hash_is_no_hash(self):
+        self.assertNotIn("$", store.DISABLED_HASH)
+        self.assertTrue(store.DISABLED_HASH.startswith("!"))
+
+
 class ReadOnlyTest(StoreTestCase):
     def test_read_only_open_of_missing_file_creates_nothing(self):
         with self.assertRaises(CantCreateError) as caught:
@@ -268,7 +402,7 @@ class ReadOnlyTest(StoreTestCase):
     def test_read_only_open_of_an_empty_file_never_writes(self):
         open(self.path, "wb").close()
         opened = self.open(read_only=True)
-        self.assertEqual(opened.snapshot()[1], ({}, {}))
+        self.assertEqual(opened.snapshot()[1], ({}, {}, {}))
         self.assertEqual(opened.list_users(), [])
         self.assertEqual(opened.sync_runs(), [])
         self.assertEqual(self.file_bytes(), b"")
@@ -315,7 +449,7 @@ class ReadWriteTest(StoreTestCase):
         version, stored = opened.snapshot()
         self.assertEqual(stored.emails, {"alice": "a@example.com", "bob": None})
         self.assertEqual(stored.hashes, {"alice": "h2", "bob": "h3"})
-        self.assertEqual(opened.snapshot(["bob", "nobody"])[1], ({"alice": "a@example.com", "bob": None}, {"bob": "h3"}))
+        self.assertEqual(opened.snapshot(["bob", "nobody"])[1], ({"alice": "a@example.com", "bob": None}, {"bob": "h3"}, {}))
         self.assertEqual(opened.snapshot([])[1].hashes, {})
 
     def test_sync_runs_round_trip(self):
@@ -388,7 +522,7 @@ class LockingTest(StoreTestCase):
         with self.assertRaises(BusyError):
             opened.snapshot()
         holder.execute("ROLLBACK")
-        self.assertEqual(opened.snapshot()[1], ({}, {}))
+        self.assertEqual(opened.snapshot()[1], ({}, {}, {}))
 
     def test_full_disk_is_an_output_error(self):
         opened = self.open()
