@@ -6,8 +6,11 @@ ISOLATED = -E -s -S -W error
 
 .PHONY: test test-all bench dist check-install check-passlib clean
 
+# TESTS: test modules, classes or methods to run instead of the whole suite, e.g. TESTS=tests.test_cli
+TESTS =
+
 test:
-	$(PYTHON) $(ISOLATED) -m tests
+	$(PYTHON) $(ISOLATED) -m tests $(TESTS)
 
 test-all:
 	$(PYTHON) tests/all_pythons.py
@@ -15,8 +18,9 @@ test-all:
 bench:
 	$(PYTHON) -E -s -S -m tests.bench
 
-# dist/prospector-scheduler.pyz (+ .sha256) always; a wheel and an sdist where setuptools is
-# installed for $(PYTHON) (it says so where not). Never downloads anything.
+# dist/prospector-scheduler.pyz (+ .sha256), the wheel and the sdist (in a git checkout), built with
+# the standard library alone and reproducibly (SOURCE_DATE_EPOCH, else the last commit's time).
+# Never downloads anything.
 dist:
 	$(PYTHON) tests/build_dist.py dist
 

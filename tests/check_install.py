@@ -4,17 +4,16 @@
 this interpreter and checks, each by running the installed script:
 
 1. ``pip install .`` gives ``prospector-scheduler``;
-2. ``pip install`` of a wheel (``dist/*.whl`` from ``make dist`` if there is
-   one, else one that ``pip wheel`` builds) gives it too, installed offline;
+2. ``pip install --no-index`` of the wheel that ``make dist`` builds (built
+   afresh here by ``tests/build_dist.py``) gives it too, offline;
 3. ``pip install contrib/example-plugin`` adds its ``greet`` command.
 
-pip builds in isolation, so steps 1 and 2 fetch setuptools and wheel from the
+pip builds in isolation, so steps 1 and 3 fetch setuptools and wheel from the
 package index that pip is configured with: this needs that index (the test
 suite never does); where the venv's pip is older than 19 (Python 3.6 bundles
 pip 18.1), it is upgraded first, as the README tells users to. It ends with ``N passed, N failed`` and exits 1 on a failure.
 """
 
-import glob
 import os
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from prospector_scheduler import __version__  # noqa: E402  (the checkout, not an installed copy)
+from tests import build_dist  # noqa: E402
 
 
 class Checks(object):
@@ -93,17 +93,14 @@ def main():
                     script = os.path.join(source_venv, "bin", "prospector-scheduler")
                     checks.run("plugin: prospector-scheduler greet Ada", [script, "-q", "greet", "Ada"], work, "hello Ada\n")
 
-            wheels = sorted(glob.glob(os.path.join(ROOT, "dist", "*.whl")))
-            if wheels:
-                print("using %s from make dist" % os.path.relpath(wheels[-1], ROOT))
-            else:
-                wheel_dir = os.path.join(tmp, "wheels")
-                checks.run("pip wheel . (no wheel in dist/)", pip + ["wheel", "--quiet", "--no-deps", "-w", wheel_dir, ROOT], work)
-                wheels = sorted(glob.glob(os.path.join(wheel_dir, "*.whl")))
+            # The wheel that `make dist` builds from this checkout, with the standard library alone.
+            wheel_dir = os.path.join(tmp, "wheels")
+            os.mkdir(wheel_dir)
+            wheels = [build_dist.build_wheel(wheel_dir)]
             wheel_venv = os.path.join(tmp, "from-wheel")
             if wheels and make_venv(checks, wheel_venv):
+                # No pip upgrade: even Python 3.6's pip 18.1 installs a wheel, offline.
                 wheel_pip = [os.path.join(wheel_venv, "bin", "python"), "-m", "pip", "--disable-pip-version-check"]
-                upgrade_old_pip(checks, wheel_pip, work)
                 if checks.run("pip install --no-index %s" % os.path.basename(wheels[-1]),
                               wheel_pip + ["install", "--quiet", "--no-index", wheels[-1]], work):
                     check_script(checks, wheel_venv, "pip install *.whl", work)

@@ -1,5 +1,7 @@
 """The zip application of ``make dist``: what it holds, and that it runs alone, isolated, unpacking nothing.
 
+The wheel, the sdist and reproducibility are in ``test_build_dist``.
+
 Each test builds the archive with the interpreter running the suite (so
 ``make test-all`` covers every version), copies nothing else beside it, and
 runs it with ``-I`` from another temporary directory.
@@ -92,7 +94,7 @@ class ArchiveContentsTest(ArchiveTestCase):
         archive = self.build()
         expected = [relative.replace(os.sep, "/") for relative, _ in build_dist.package_sources()]
         with zipfile.ZipFile(archive) as opened:
-            names = [name for name in opened.namelist() if not name.endswith("/")]
+            names = opened.namelist()
             main = opened.read("__main__.py").decode("utf-8")
         self.assertEqual(sorted(names), sorted(expected + ["__main__.py"]))
         self.assertIn("prospector_scheduler/cli.py", names)
@@ -103,16 +105,13 @@ class ArchiveContentsTest(ArchiveTestCase):
                 self.assertFalse(name.startswith("tests/"))
         self.assertEqual(main, build_dist.ARCHIVE_MAIN)
 
-    def test_it_starts_with_the_env_shebang_and_is_compressed_where_zipapp_can(self):
+    def test_it_starts_with_the_env_shebang_and_is_compressed(self):
         archive = self.build()
         with open(archive, "rb") as stream:
             self.assertEqual(stream.readline(), b"#!/usr/bin/env python3\n")
         with zipfile.ZipFile(archive) as opened:
-            methods = set(info.compress_type for info in opened.infolist() if not info.filename.endswith("/"))
-        if sys.version_info >= (3, 7):
-            self.assertEqual(methods, {zipfile.ZIP_DEFLATED})
-        else:  # Python 3.6's zipapp cannot compress
-            self.assertEqual(methods, {zipfile.ZIP_STORED})
+            methods = set(info.compress_type for info in opened.infolist())
+        self.assertEqual(methods, {zipfile.ZIP_DEFLATED})
 
     def test_the_checksum_file_names_the_archive_alone_and_matches(self):
         archive = self.build()
