@@ -42,3 +42,23 @@ def add_wait(parser):
     parser.add_argument(
         "--wait", type=seconds, default=30.0, metavar="SECONDS",
         help="how long to wait for another run holding the database before exiting 75 (default: 30)")
+
+
+SCHEDULE_ENVIRONMENT_VARIABLE = "PROSPECTOR_SCHEDULE"
+
+
+def add_schedule_file(parser):
+    """``--schedule FILE``: the schedule file (default: $PROSPECTOR_SCHEDULE)."""
+    parser.add_argument(
+        "--schedule", metavar="FILE", default=None,
+        help="the schedule file (default: the environment variable %s)" % SCHEDULE_ENVIRONMENT_VARIABLE)
+
+
+def schedule_path(args, environ):
+    """The schedule file's path from ``--schedule`` or the environment; a UsageError when neither."""
+    path = args.schedule or environ.get(SCHEDULE_ENVIRONMENT_VARIABLE)
+    if not path:
+        from prospector_scheduler.errors import UsageError
+
+        raise UsageError("no schedule file: give --schedule FILE or set %s" % SCHEDULE_ENVIRONMENT_VARIABLE)
+    return path
