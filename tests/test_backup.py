@@ -56,7 +56,7 @@ def quoted(name):
 
 
 def support_uri(path):
-    return "file:%s?mode=ro" % os.path.abspath(path)
+    return backup._uri(path, "ro")
 
 
 def header_journal_mode(path):
@@ -177,6 +177,20 @@ class TakeBackupTest(BackupTestCase):
                 self.assertEqual(self.listing(), ["prospector-20240501T020000Z.db"])
                 self.assertEqual(os.stat(expected).st_mode & 0o777, 0o600)
                 self.assertEqual(contents(expected), contents(self.db))
+
+    def test_paths_with_uri_characters(self):
+        odd = self.path("odd ?#% name")
+        os.mkdir(odd)
+        self.db = os.path.join(odd, "a?b#c%25d.db")
+        self.folder = os.path.join(odd, "back ups?#%")
+        os.mkdir(self.folder)
+        fill(self.db, users=3)
+        for method in AVAILABLE_METHODS:
+            with self.subTest(method=method):
+                made = self.take(method, keep=10, clock=fixed_clock(NOW + datetime.timedelta(days=len(self.listing()))))
+                self.assertEqual(os.path.dirname(made.path), self.folder)
+                self.assertEqual(contents(made.path), contents(self.db))
+        self.assertEqual(sorted(os.listdir(odd)), ["a?b#c%25d.db", "back ups?#%"])
 
     def test_default_method(self):
         expected = backup.READ_TRANSACTION if sys.version_info < (3, 7) else backup.ONLINE_BACKUP
