@@ -50,6 +50,8 @@ class SchedulerProcessTestCase(TemporaryDirectoryTestCase):
             lines.append("    command: %s" % json.dumps(command))
             lines.append("    schedule: %s" % json.dumps(schedule))
             lines.extend("    " + line for line in extra)
+            if not any(line.startswith("catch_up:") for line in extra):
+                lines.append("    catch_up: false")  # no run at the first start: the tests count runs
         return self.write(name, "\n".join(lines) + "\n")
 
     def start(self, schedule, epoch, *options, speed=SPEED):
@@ -229,11 +231,12 @@ class RunScheduleTest(SchedulerProcessTestCase):
         self.assertEqual(lines, len(self.rows("outcome = 'ok'")))
 
     def test_after_sigkill_a_new_scheduler_runs_the_catch_up_once_and_the_next_slot(self):
-        schedule = self.schedule([("quick", ["check-config", self.good], "* * * * *", []),
+        schedule = self.schedule([("quick", ["check-config", self.good], "* * * * *", ["catch_up: true"]),
                                   ("stuck", ["check-config", self.fifo], "* * * * *", ["catch_up: false"])])
         first = self.start(schedule, T0 - 30)
         orphan = self.child_pid("stuck", first)
-        self.wait_for(lambda: self.rows("job = 'quick' AND outcome = 'ok'"), "a run of quick")
+        self.wait_for(lambda: self.rows("job = 'quick' AND scheduled_for = ? AND outcome = 'ok'", (stamp(T0),)),
+                      "a run of quick")
         first.kill()
         first.wait()
         os.kill(orphan, signal.SIGKILL)  # as the end of a container would
