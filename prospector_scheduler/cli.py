@@ -145,6 +145,14 @@ def _global_parser(stdout, secret_arguments=False):
     return parser
 
 
+def parse_global(argv, stdout):
+    """The global options of ``argv``, with ``.command`` (or None) and ``.arguments``, the command's words."""
+    global_words, command, command_words = split_command(argv)
+    options = _global_parser(stdout, secret_arguments=SECRET_ARGUMENTS in argv).parse_args(global_words)
+    options.command, options.arguments = command, command_words
+    return options
+
+
 def command_list(registry):
     """The usage line and the list of commands with their summaries."""
     specs = registry.all()
@@ -184,9 +192,7 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     records the run as a job run by that name.
     """
     invocation = {} if invocation is None else invocation
-    global_words, command, command_words = split_command(argv)
-    options = _global_parser(stdout, secret_arguments=SECRET_ARGUMENTS in argv).parse_args(global_words)
-    options.command, options.arguments = command, command_words
+    options = parse_global(argv, stdout)
     verbosity = QUIET if options.quiet else VERBOSE if options.verbose else NORMAL
     settings = Settings(
         db_path=db_path_from(options.db, environ),
