@@ -153,8 +153,10 @@ class ShellTestCase(TemporaryDirectoryTestCase):
         self.path_front = [self.bin]
 
     def environment(self):
+        # A new administrator's shell: none of our settings, and no make of ours around it (under
+        # `make test-all`, MAKELEVEL and MAKEFLAGS would change what the README's `make` prints).
         environ = dict((key, value) for key, value in os.environ.items()
-                       if not key.startswith(("PROSPECTOR_", "PYTHON", "PIP_", "SOURCE_DATE_EPOCH")))
+                       if not key.startswith(("PROSPECTOR_", "PYTHON", "PIP_", "SOURCE_DATE_EPOCH", "MAKE", "MFLAGS")))
         environ["HOME"] = self.path("home")
         environ["PATH"] = os.pathsep.join(self.path_front + [environ.get("PATH", os.defpath)])
         environ["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
