@@ -21,6 +21,10 @@ global options (before the command):
   --db PATH      the SQLite database (default: $PROSPECTOR_DB, else ./prospector.db)
   -q, --quiet    print only warnings and errors (a successful run under cron prints nothing)
   -v, --verbose  print more about what is done
+  --timestamps   start every line of output and errors with the UTC time (ISO 8601)
+  --metrics-file PATH
+                 after the run, failed or not, write the jobs' status there in the
+                 Prometheus text format (for node_exporter's textfile collector)
   --version      print the version and exit
   -h, --help     print this list and exit
 """
@@ -80,6 +84,8 @@ def _global_parser(stdout):
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true")
     loudness.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--timestamps", action="store_true")
+    parser.add_argument("--metrics-file", metavar="PATH")
     parser.add_argument("--version", action="store_true")
     parser.add_argument("-h", "--help", action="store_true")
     parser.add_argument("command", nargs="?")
@@ -118,8 +124,14 @@ def unknown_command(name, registry):
     return UsageError("unknown command '%s' (%s)" % (name, hint))
 
 
-def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry):
-    """Parse ``argv``, run the command and return its exit code; errors propagate."""
+def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocation=None):
+    """Parse ``argv``, run the command and return its exit code; errors propagate.
+
+    ``invocation``, a dict, receives the command's name (``"command"``) once
+    it is known and whether it is a dry run (``"dry_run"``): the metrics file
+    records the run as a job run by that name.
+    """
+    invocation = {} if invocation is None else invocation
     options = _global_parser(stdout).parse_args(argv)
     verbosity = QUIET if options.quiet else VERBOSE if options.verbose else NORMAL
     settings = Settings(db_path=db_path_from(options.db, environ), verbosity=verbosity)
@@ -139,7 +151,16 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry):
     )
     if spec.add_arguments is not None:
         spec.add_arguments(parser)
-    arguments = parser.parse_args(options.arguments)
+    invocation["command"] = spec.name
+    try:
+        arguments = parser.parse_args(options.arguments)
+    except UsageError as error:
+        # A command may report its own wrong command lines (status --check: Nagios' UNKNOWN).
+        translate = getattr(parser, "usage_error", None)
+        if translate is None:
+            raise
+        raise translate(error, options.arguments) from None
+    invocation["dry_run"] = bool(getattr(arguments, "dry_run", False))
     context = Context(settings, stdin, stdout, stderr, environ, log)
     code = spec.run(context, arguments)
     return ExitCode.OK if code is None else code
@@ -154,6 +175,30 @@ def _silence_stdout():
         pass
 
 
+def early_options(argv):
+    """``(timestamps, metrics_file, db)`` from the global options of ``argv``, read before parsing.
+
+    Both options must work even when the command line is wrong: its error
+    gets a time, and its failure reaches the metrics file.
+    """
+    timestamps, metrics_file, db = False, None, None
+    words = iter(argv)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if name in ("--metrics-file", "--db"):
+            if not equals:
+                value = next(words, None)
+            if name == "--db":
+                db = value
+            else:
+                metrics_file = value
+        elif word == "--timestamps":
+            timestamps = True
+        elif word == "--" or not word.startswith("-"):
+            break
+    return timestamps, metrics_file, db
+
+
 def main(argv=None, stdin=None, stdout=None, stderr=None, environ=None, registry_factory=Registry):
     """Run the tool as from the command line and return its exit code.
 
@@ -161,27 +206,76 @@ def main(argv=None, stdin=None, stdout=None, stderr=None, environ=None, registry
     standard streams and ``os.environ``; tests and other Python code pass
     their own.
     """
+    import time
+
     argv = sys.argv[1:] if argv is None else list(argv)
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
     stderr = sys.stderr if stderr is None else stderr
     environ = os.environ if environ is None else environ
+    timestamps, metrics_file, db = early_options(argv)
+    if not timestamps:
+        return _main(argv, stdin, stdout, stderr, environ, registry_factory, metrics_file, db, time.time())
+    from prospector_scheduler.timestamps import TimestampedStream
+
+    real = (sys.stdout, sys.stderr)
+    stamped_out, stamped_err = TimestampedStream(stdout), TimestampedStream(stderr)
+    # Warnings and the like that Python itself prints go to sys.stderr: stamp them too.
+    if stdout is sys.stdout:
+        sys.stdout = stamped_out
+    if stderr is sys.stderr:
+        sys.stderr = stamped_err
     try:
-        code = run(argv, stdin, stdout, stderr, environ, registry_factory)
+        return _main(argv, stdin, stamped_out, stamped_err, environ, registry_factory, metrics_file, db, time.time())
+    finally:
+        sys.stdout, sys.stderr = real
+
+
+def _main(argv, stdin, stdout, stderr, environ, registry_factory, metrics_file, db, started):
+    import time
+
+    invocation = {}
+    code = _guarded(lambda: run(argv, stdin, stdout, stderr, environ, registry_factory, invocation),
+                    invocation, stdout, stderr)
+    if metrics_file is None:
+        return code
+
+    def update():
+        from prospector_scheduler import metrics, metrics_file as textfile
+
+        job = invocation.get("command")
+        run = None
+        if job is not None and job not in metrics.NOT_JOBS and not invocation.get("dry_run") \
+                and not invocation.get("help_shown"):
+            ended = time.time()
+            run = textfile.Run(job, metrics.from_epoch(ended), code, round(ended - started, 3))
+        textfile.update(metrics_file, db_path_from(db, environ), run)
+        return ExitCode.OK
+
+    written = _guarded(update, {}, stdout, stderr)
+    return code if code != ExitCode.OK else written
+
+
+def _guarded(function, invocation, stdout, stderr):
+    """The error boundary: ``function()``'s exit code, or the code of what it raised, reported."""
+    try:
+        code = function()
         stdout.flush()
         return code
     except _HelpShown as shown:
+        invocation["help_shown"] = True
         return shown.status
     except ProspectorError as error:
+        stream = stdout if error.report_to_stdout else stderr
         for line in error.report_lines(PROGRAM):
-            stderr.write(line + "\n")
+            stream.write(line + "\n")
         return error.exit_code
     except KeyboardInterrupt:
         stderr.write("%s: interrupted\n" % PROGRAM)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (``| head``): nothing left to say.
-        if stdout is sys.stdout:
+        if stdout is sys.stdout or getattr(stdout, "stream", None) is sys.__stdout__:
             _silence_stdout()
         return ExitCode.IOERR
     except Exception:

@@ -34,6 +34,8 @@ class ProspectorError(Exception):
     """
 
     exit_code = ExitCode.SOFTWARE
+    # Where the CLI prints the report: stderr, except for a monitoring check's verdict.
+    report_to_stdout = False
 
     def __init__(self, message, path=None, line=None, column=None, excerpt=None):
         Exception.__init__(self, message)
@@ -117,6 +119,20 @@ class ConfigError(ProspectorError):
     """The tool's own configuration is wrong (78)."""
 
     exit_code = ExitCode.CONFIG
+
+
+class CheckUnknownError(ProspectorError):
+    """``status --check`` cannot judge: the Nagios state UNKNOWN (3), printed on stdout as a plugin must.
+
+    A monitoring check follows the plugin conventions, not sysexits: its bad
+    arguments, a missing database or an unknown job are all UNKNOWN.
+    """
+
+    exit_code = 3
+    report_to_stdout = True
+
+    def report_lines(self, program):
+        return ["PROSPECTOR UNKNOWN - %s" % self.message]
 
 
 class ErrorList(ProspectorError):

@@ -152,18 +152,29 @@ class CronTest(unittest.TestCase):
                 self.assertRegex(job.user, r"^[a-z_][a-z0-9_-]*$")
                 self.assertNotEqual(job.user, "root")
         self.assertIn("/usr/local/bin", environment["PATH"].split(":"))
-        self.assertRegex(read(contrib("cron", "prospector-scheduler")), r"\n# MAILTO=\S+@\S+\n")
+        self.assertRegex(environment["MAILTO"], r"^[^@\s]+@[^@\s]+\.[a-z]+$")
         # Debian's cron skips files in /etc/cron.d whose names hold a dot.
         self.assertRegex("prospector-scheduler", r"^[A-Za-z0-9_-]+$")
 
-    def test_a_crontab_line_has_no_user_field_and_appends_to_the_rotated_log(self):
+    def test_a_crontab_line_has_no_user_field_and_appends_to_the_rotated_log_with_times(self):
         environment, jobs = cron_jobs(contrib("cron", "crontab"), False)
+        self.assertRegex(environment["MAILTO"], r"^[^@\s]+@[^@\s]+\.[a-z]+$")
         for job in jobs:
             with self.subTest(line=job.line_number):
                 words = shlex.split(job.command)
                 self.assertTrue(words[0].startswith("/"), "a user name here would be run as the command")
                 self.assertEqual(words[words.index(">>") + 1], LOG_PATH)
                 self.assertEqual(words[-1], "2>&1")
+                options, _, _ = tool_invocation(shell_command_words(job.command))
+                self.assertTrue(options.timestamps, "a log file gets no time from cron")
+
+    def test_every_cron_file_says_what_happens_without_a_mail_transfer_agent(self):
+        for name, _, _ in self.FILES:
+            with self.subTest(file=name):
+                text = " ".join(line.lstrip("# ") for line in read(contrib("cron", name)).splitlines())
+                self.assertIn("mail transfer agent", text)
+                self.assertIn("discards", text)
+                self.assertIn("README, \"Monitoring\"" if name == "crontab" else "contrib/monitoring/", text)
 
     def test_the_field_check_catches_what_cron_refuses(self):
         table = [("0", 0, 59, None), ("*/15", 0, 59, None), ("1-5", 0, 7, None), ("0,30", 0, 59, None),
