@@ -22,3 +22,23 @@ def add_output_format(parser):
     parser.add_argument(
         "--format", choices=OUTPUT_FORMATS, default="text",
         help="print the result as text (default) or as one JSON object")
+
+
+SCHEDULE_ENVIRONMENT_VARIABLE = "PROSPECTOR_SCHEDULE"
+
+
+def add_schedule_file(parser):
+    """``--schedule FILE``: the schedule file (default: $PROSPECTOR_SCHEDULE)."""
+    parser.add_argument(
+        "--schedule", metavar="FILE", default=None,
+        help="the schedule file (default: the environment variable %s)" % SCHEDULE_ENVIRONMENT_VARIABLE)
+
+
+def schedule_path(args, environ):
+    """The schedule file's path from ``--schedule`` or the environment; a UsageError when neither."""
+    path = args.schedule or environ.get(SCHEDULE_ENVIRONMENT_VARIABLE)
+    if not path:
+        from prospector_scheduler.errors import UsageError
+
+        raise UsageError("no schedule file: give --schedule FILE or set %s" % SCHEDULE_ENVIRONMENT_VARIABLE)
+    return path

@@ -18,7 +18,7 @@ from typing import NamedTuple, Optional
 
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What sync_runs.source_sha256 values start with from schema version 2 on: a
 # digest of the users file that cannot check a password guess (see sync). The
@@ -87,9 +87,29 @@ MIGRATIONS = (
             % (len(SOURCE_DIGEST_PREFIX), SOURCE_DIGEST_PREFIX),
         ),
     ),
+    (
+        3,
+        (
+            # The scheduler's history (job_history): one row per run; a slot is claimed once.
+            """CREATE TABLE job_runs (
+                id            INTEGER PRIMARY KEY,
+                job           TEXT NOT NULL,
+                scheduled_for TEXT,
+                trigger       TEXT NOT NULL,
+                started_at    TEXT NOT NULL,
+                ended_at      TEXT,
+                duration      REAL,
+                exit_code     INTEGER,
+                outcome       TEXT NOT NULL,
+                host          TEXT NOT NULL,
+                pid           INTEGER
+            )""",
+            "CREATE UNIQUE INDEX job_runs_slot ON job_runs (job, scheduled_for)",
+        ),
+    ),
 )
 
-OUR_TABLES = ("users", "sync_runs", "user_changes")
+OUR_TABLES = ("users", "sync_runs", "user_changes", "job_runs")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 

@@ -65,7 +65,7 @@ class CreateTest(StoreTestCase):
         self.open()
         self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
         tables = [row[0] for row in self.raw("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        self.assertEqual(tables, ["sync_runs", "user_changes", "users"])
+        self.assertEqual(tables, ["job_runs", "sync_runs", "user_changes", "users"])
         columns = [row[1] for row in self.raw("PRAGMA table_info(users)")]
         self.assertEqual(columns, ["id", "username", "email", "password_hash", "created_at", "updated_at",
                                    "disabled_at", "kept_password_hash"])
