@@ -134,7 +134,8 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     invocation = {} if invocation is None else invocation
     options = _global_parser(stdout).parse_args(argv)
     verbosity = QUIET if options.quiet else VERBOSE if options.verbose else NORMAL
-    settings = Settings(db_path=db_path_from(options.db, environ), verbosity=verbosity)
+    settings = Settings(db_path=db_path_from(options.db, environ), verbosity=verbosity,
+                        metrics_file=options.metrics_file)
     log = Log(stderr, verbosity)
     if options.version:
         stdout.write("%s %s\n" % (PROGRAM, __version__))

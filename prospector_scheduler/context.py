@@ -16,13 +16,14 @@ VERBOSE = 1
 
 
 # Not a typing.NamedTuple: typing is too slow to import at every start-up.
-class Settings(collections.namedtuple("Settings", "db_path verbosity")):
-    """The global options of one run: the database path and the verbosity (-1, 0 or 1)."""
+class Settings(collections.namedtuple("Settings", "db_path verbosity metrics_file")):
+    """The global options of one run: the database path, the verbosity (-1, 0 or 1) and
+    the ``--metrics-file`` path (None without it)."""
 
     __slots__ = ()
 
-    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL):
-        return super(Settings, cls).__new__(cls, db_path, verbosity)
+    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL, metrics_file=None):
+        return super(Settings, cls).__new__(cls, db_path, verbosity, metrics_file)
 
     @property
     def quiet(self):

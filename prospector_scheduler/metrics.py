@@ -149,28 +149,27 @@ def with_run(status, ended_at, exit_code, duration):
                            last_duration=duration, failures_in_a_row=status.failures_in_a_row + 1)
 
 
-def _tables(connection):
-    return set(row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+def read_statuses(database, jobs=()):
+    """The ``JobStatus`` of every job, sorted by name: sync-users, every job in ``job_runs``
+    and every name in ``jobs`` (a schedule's jobs, run or not). ``database`` is an open
+    ``store.UserStore`` of any schema version; read it inside one transaction for one snapshot."""
+    from prospector_scheduler import job_history
 
-
-def read_statuses(connection, jobs=()):
-    """The ``JobStatus`` of every job, sorted by name: sync-users, every job in
-    ``job_runs`` and every name in ``jobs`` (a schedule's jobs, run or not)."""
-    tables = _tables(connection)
-    names = set(jobs)
-    names.add(SYNC_JOB)
+    history = job_history.JobHistory(database, host="")
+    have_job_runs = history.has_table()
     rows = {}
-    if "job_runs" in tables:
-        cursor = connection.execute(
-            "SELECT job, started_at, ended_at, duration, exit_code, outcome FROM job_runs ORDER BY id")
-        for row in cursor:
-            rows.setdefault(row[0], []).append(JobRun._make(row[1:]))
-        names.update(rows)
+    for run in reversed(history.runs()):  # oldest first
+        rows.setdefault(run.job, []).append(JobRun(run.started_at, run.ended_at, run.duration, run.exit_code,
+                                                   run.outcome))
+    names = set(jobs) | set(rows) | {SYNC_JOB}
     statuses = dict((name, summarize(name, rows.get(name, ()))) for name in names)
-    if "sync_runs" in tables:
+    connection = database.connection
+    has_sync_runs = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_runs'").fetchone()
+    if has_sync_runs:
         last = connection.execute("SELECT started_at, ended_at FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
         if last is not None:
-            uncovered = _uncovered_sync_runs(connection, "job_runs" in tables)
+            uncovered = _uncovered_sync_runs(connection, have_job_runs)
             statuses[SYNC_JOB] = with_sync_runs(statuses[SYNC_JOB], last[0], last[1], uncovered)
     return [statuses[name] for name in sorted(statuses)]
 
@@ -268,6 +267,6 @@ def read_database(path, jobs=()):
         with store.translated_errors(path, read_only=True):
             database.connection.execute("BEGIN")
             try:
-                return read_statuses(database.connection, jobs)
+                return read_statuses(database, jobs)
             finally:
                 database.connection.execute("COMMIT")

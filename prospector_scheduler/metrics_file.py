@@ -118,3 +118,22 @@ def update(path, db_path, run=None):
         previous = {}
     text = metrics.prometheus_text(statuses_for_file(database_statuses, previous, run))
     write_atomically(path, text, mode=0o644, what="metrics file")
+
+
+def run_end_hook(settings, warn):
+    """For run-schedule: a function ``(job, outcome, exit_code)`` that rewrites the metrics file
+    after every finished run, or None without ``--metrics-file``.
+
+    The scheduler records the run in job_runs first, so the database has the
+    facts. A file that cannot be written costs a warning, never the scheduler.
+    """
+    if settings.metrics_file is None:
+        return None
+
+    def after_run(job, outcome, exit_code):
+        try:
+            update(settings.metrics_file, settings.db_path)
+        except ProspectorError as error:
+            warn(error.message)
+
+    return after_run

@@ -161,18 +161,6 @@ class NewUser(NamedTuple):
         return "NewUser(username=%r, disabled_at=%r)" % (self.username, self.disabled_at)
 
 
-class UserState(NamedTuple):
-    """What a change sets on an existing user: its hash columns and ``disabled_at``."""
-
-    username: str
-    password_hash: str
-    kept_password_hash: Optional[str]
-    disabled_at: Optional[str]
-
-    def __repr__(self):
-        return "UserState(username=%r, disabled_at=%r)" % (self.username, self.disabled_at)
-
-
 class UserChange(NamedTuple):
     """One row of ``user_changes``: what happened to which user, when, by what (never a hash)."""
 
@@ -512,10 +500,13 @@ class UserStore(object):
             # dict() of the cursor's pairs: no Python-level step per user.
             emails = dict(self.connection.execute("SELECT username, email FROM users"))
             if schema >= 2:
-                disabled = dict(self.connection.execute(
-                    "SELECT username, disabled_at FROM users WHERE disabled_at IS NOT NULL"))
                 # A disabled user's real hash is the kept one (see real_hash).
                 column = "COALESCE(kept_password_hash, NULLIF(password_hash, '%s'))" % DISABLED_HASH
+                # Few users are disabled: read all their hashes, which enabling one needs.
+                for username, disabled_at, real in self.connection.execute(
+                        "SELECT username, disabled_at, %s FROM users WHERE disabled_at IS NOT NULL" % column):
+                    disabled[username] = disabled_at
+                    hashes[username] = real
             else:
                 column = "password_hash"
             if hashes_of is None:
@@ -566,14 +557,38 @@ class UserStore(object):
                 [(row.username, row.email, row.password_hash, now, now) for row in rows],
             )
 
-    def set_user_states(self, states, now):
-        """Apply ``UserState`` changes (hash columns and ``disabled_at``), stamping ``updated_at``."""
+    def disable_users(self, usernames, now):
+        """Lock the enabled users named: their hash goes aside, ``password_hash`` becomes ``DISABLED_HASH``.
+
+        Users already disabled are left as they are.
+        """
         with self._errors():
             self.connection.executemany(
-                "UPDATE users SET password_hash = ?, kept_password_hash = ?, disabled_at = ?, updated_at = ? "
-                "WHERE username = ?",
-                [(state.password_hash, state.kept_password_hash, state.disabled_at, now, state.username)
-                 for state in states],
+                "UPDATE users SET kept_password_hash = COALESCE(NULLIF(password_hash, ?), kept_password_hash), "
+                "password_hash = ?, disabled_at = ?, updated_at = ? WHERE username = ? AND disabled_at IS NULL",
+                [(DISABLED_HASH, DISABLED_HASH, now, now, username) for username in usernames],
+            )
+
+    def enable_users(self, usernames, now):
+        """Unlock the disabled users named: the kept hash returns to ``password_hash`` as it was.
+
+        A user without a kept hash keeps its ``password_hash`` (set a new one
+        in the same transaction). Users already enabled are left as they are.
+        """
+        with self._errors():
+            self.connection.executemany(
+                "UPDATE users SET password_hash = COALESCE(kept_password_hash, password_hash), "
+                "kept_password_hash = NULL, disabled_at = NULL, updated_at = ? "
+                "WHERE username = ? AND disabled_at IS NOT NULL",
+                [(now, username) for username in usernames],
+            )
+
+    def keep_password_hashes(self, changes, now):
+        """Set the kept hash of disabled users from ``(username, password_hash)`` pairs: a reset while disabled."""
+        with self._errors():
+            self.connection.executemany(
+                "UPDATE users SET kept_password_hash = ?, updated_at = ? WHERE username = ? AND disabled_at IS NOT NULL",
+                [(password_hash, now, username) for username, password_hash in changes],
             )
 
     def delete_users(self, usernames):

@@ -35,7 +35,8 @@ def _ignore(message):
     pass
 
 
-def sync_file(path, db_path, stdin=None, input_format=None, wait=30.0, dry_run=False, environ=None, warn=None):
+def sync_file(path, db_path, stdin=None, input_format=None, wait=30.0, dry_run=False, environ=None, warn=None,
+              disable_missing=False, max_disable=10):
     """Read the users file ``path`` (``"-"``: ``stdin``) and sync it into ``db_path``.
 
     See ``sync_users``; the file is read and checked before the database is
@@ -47,16 +48,20 @@ def sync_file(path, db_path, stdin=None, input_format=None, wait=30.0, dry_run=F
     started_at = store.utc_now()
     loaded = users_file.read(path, stdin=stdin, format=input_format, warn=warn)
     return sync_users(loaded, db_path, wait=wait, dry_run=dry_run, environ=environ, warn=warn,
-                      started_at=started_at)
+                      started_at=started_at, disable_missing=disable_missing, max_disable=max_disable)
 
 
-def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=None, started_at=None):
+def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=None, started_at=None,
+               disable_missing=False, max_disable=10):
     """Make the users of the database ``db_path`` match ``loaded`` (a ``users_file.UsersFile``).
 
     ``wait`` is how many seconds to wait for another run's write lock;
     ``dry_run`` plans against the database opened read-only (or an empty one
     when there is none) and writes nothing. ``environ`` gives the hashing
-    policy's variables (default ``os.environ``). Returns a ``SyncResult``.
+    policy's variables (default ``os.environ``). ``disable_missing`` disables
+    the users of the database that the file does not list, refusing (65)
+    when the file lists no users or when more than ``max_disable`` (None: no
+    limit) would be disabled. Returns a ``SyncResult``.
     """
     import gc
 
@@ -66,14 +71,15 @@ def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=Non
     enabled = gc.isenabled()
     gc.disable()
     try:
+        options = {"disable_missing": disable_missing, "max_disable": max_disable}
         return _sync(loaded, db_path, wait, dry_run, os.environ if environ is None else environ,
-                     _ignore if warn is None else warn, started_at)
+                     _ignore if warn is None else warn, started_at, options)
     finally:
         if enabled:
             gc.enable()
 
 
-def _sync(loaded, path, wait, dry_run, environ, warn, started_at):
+def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
     from prospector_scheduler import store, sync_plan
 
     if started_at is None:
@@ -93,9 +99,9 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at):
         if database is not None:
             version, stored = database.snapshot(wanted)
         else:
-            version, stored = None, sync_plan.StoredUsers({}, {})
+            version, stored = None, sync_plan.StoredUsers({}, {}, {})
         answers = {}
-        plan = hashing.plan(loaded.entries, stored, answers)
+        plan = hashing.plan(loaded.entries, stored, answers, options)
         if dry_run:
             return SyncResult(plan, True, False)
         hashes = hashing.hash_for(sync_plan.hashes_missing(plan, {}))
@@ -109,17 +115,34 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at):
                 # database): decide again on what is there now, verifying and
                 # hashing only what is new.
                 version, stored = database.snapshot(wanted)
-                plan = hashing.plan(loaded.entries, stored, answers)
+                plan = hashing.plan(loaded.entries, stored, answers, options)
                 hashes.update(hashing.hash_for(sync_plan.hashes_missing(plan, hashes)))
-            created, reset = sync_plan.writes(plan, hashes)
-            now = store.utc_now()
-            database.add_users(created, now)
-            database.set_password_hashes(reset, now)
-            database.add_sync_run(audit_record(loaded, plan, started_at))
+            write(database, sync_plan.writes(plan, hashes), audit_record(loaded, plan, started_at))
     finally:
         if database is not None:
             database.close()
     return SyncResult(plan, False, created_database)
+
+
+def write(database, writes, run):
+    """Apply a plan's ``sync_plan.Writes`` inside the write transaction, with the run's audit rows."""
+    from prospector_scheduler import store
+
+    now = store.utc_now()
+    run_id = database.add_sync_run(run)
+    database.add_users([
+        store.NewUser(username, email, store.DISABLED_HASH, password_hash, now) if disabled
+        else store.NewUser(username, email, password_hash)
+        for username, email, password_hash, disabled in writes.new_users
+    ], now)
+    database.enable_users(writes.enable, now)
+    database.set_password_hashes(writes.set_hashes, now)
+    database.keep_password_hashes(writes.keep_hashes, now)
+    database.disable_users(writes.disable, now)
+    database.add_user_changes([
+        store.UserChange(now, username, change, run_id, "sync-users", run.os_user, run.host)
+        for username, change in writes.changes
+    ])
 
 
 class Hashing(object):
@@ -142,14 +165,14 @@ class Hashing(object):
             self._policy = passwords.policy_from_environ(self.environ, warn=self.warn)
         return self._policy
 
-    def plan(self, entries, stored, answers):
+    def plan(self, entries, stored, answers, options):
         """``sync_plan.plan_sync`` after verifying the stored hashes it needs; fills ``answers``."""
         from prospector_scheduler import sync_plan
 
         checks = sync_plan.checks_needed(entries, stored, answers)
         if checks:
             answers.update(self.verify(checks))
-        return sync_plan.plan_sync(entries, stored, answers, self.source)
+        return sync_plan.plan_sync(entries, stored, answers, self.source, **options)
 
     def verify(self, checks):
         """``{(username, stored_hash): bool}``: True when the stored hash is already right.
@@ -212,6 +235,9 @@ def audit_record(loaded, plan, started_at):
         host=socket.gethostname(),
         os_user=operating_system_user(),
         tool_version=__version__,
+        disabled=counts[sync_plan.DISABLE],
+        enabled=counts[sync_plan.ENABLE],
+        not_in_file=counts[sync_plan.NOT_IN_FILE],
     )
 
 

@@ -1,32 +1,44 @@
 """What ``sync-users`` will do: the users file's entries set against the database's rows.
 
-Pure functions of data: no database, no hashing, no output. The command asks
+Pure functions of data: no database, no hashing, no output. The sync asks
 ``checks_needed`` which stored hashes must be verified against the file's
 passwords, verifies them (slow, in parallel), and hands the answers to
-``plan_sync``, which decides per entry: create, reset the password, or leave
-unchanged. The same functions run again inside the write lock, on rows read
-again, so that a run that overlapped this one is taken into account.
+``plan_sync``, which decides per entry: create, reset the password, disable,
+enable, or leave unchanged; and per user of the database that is not in the
+file: report it, or disable it with ``--disable-missing`` (within the guards).
+The same functions run again inside the write lock, on rows read again, so
+that a run that overlapped this one is taken into account. ``writes`` turns a
+plan into the rows to write.
 """
 
 import types
-from typing import Any, List, NamedTuple, Optional
+from typing import Any, List, NamedTuple, Optional, Tuple
 
 from prospector_scheduler.errors import DataError, ErrorList
 
 CREATE = "created"
 RESET = "password reset"
+DISABLE = "disabled"
+ENABLE = "enabled"
 UNCHANGED = "unchanged"
-KINDS = (CREATE, RESET, UNCHANGED)
+NOT_IN_FILE = "not in file"
+# The changes an action can make, in the order they are listed and logged.
+CHANGES = (CREATE, RESET, DISABLE, ENABLE)
+# What the summary counts, in its order.
+KINDS = (CREATE, RESET, DISABLE, ENABLE, UNCHANGED, NOT_IN_FILE)
+
+# --max-disable's default: a run that would disable more users not in the file is refused.
+MAX_DISABLE = 10
 
 
 class StoredUsers(NamedTuple):
     """What the database holds that a sync needs (see ``store.UserStore.snapshot``).
 
     ``emails`` maps every stored username to its email (None where none is
-    stored); ``hashes`` maps usernames to their password hash, for at least
-    every user of the file that asks for a reset (a disabled user's kept
-    hash, None when it has none); ``disabled`` maps every disabled username
-    to its ``disabled_at``.
+    stored); ``hashes`` maps usernames to their real password hash (a
+    disabled user's kept hash; None when it has none), for at least every
+    user of the file that asks for a reset and every disabled user;
+    ``disabled`` maps every disabled username to its ``disabled_at``.
     """
 
     emails: dict
@@ -51,58 +63,107 @@ class Check(NamedTuple):
 
 
 class Action(NamedTuple):
-    """What happens to one user of the file.
+    """What happens to one user: of the file (``entry``), or of the database only (``entry`` None).
 
-    ``entry`` is the ``users_file.UserEntry``; ``stored_email`` the email in
-    the database (None for a new user). ``given_hash`` is the file's
-    ``password_hash`` to write as it is, or None when a write needs the
-    file's password hashed first.
+    ``changes`` holds the changes made, in ``CHANGES`` order (empty: nothing
+    is written). ``stored_email`` is the email in the database (None for a
+    new user); ``disabled_before`` the stored ``disabled_at`` (None when the
+    user is enabled or new). ``given_hash`` is the file's ``password_hash`` to
+    write as it is, or None when a write needs the file's password hashed
+    first (or, for a user created disabled without one, no hash at all).
     """
 
-    kind: str
+    username: str
     entry: Any
     stored_email: Optional[str]
     given_hash: Optional[str]
+    changes: Tuple[str, ...]
+    disabled_before: Optional[str]
 
     def __repr__(self):
-        return "Action(kind=%r, username=%r)" % (self.kind, self.entry.username)
+        return "Action(username=%r, changes=%r)" % (self.username, self.changes)
 
     @property
-    def username(self):
-        return self.entry.username
+    def kind(self):
+        """The first of the changes; else ``UNCHANGED``, or ``NOT_IN_FILE`` for a user not in the file."""
+        if self.changes:
+            return self.changes[0]
+        return UNCHANGED if self.entry is not None else NOT_IN_FILE
+
+    @property
+    def new_password(self):
+        """Whether the action writes a password from the file (created with one, or reset)."""
+        return RESET in self.changes or (
+            CREATE in self.changes
+            and (self.given_hash is not None or self.entry.password is not None)
+        )
 
     @property
     def needs_hashing(self):
         """Whether the write needs the file's password hashed (a given hash needs none)."""
-        return self.kind != UNCHANGED and self.given_hash is None
+        return self.new_password and self.given_hash is None
+
+    @property
+    def disabled_after(self):
+        """Whether the user is disabled once the action is written."""
+        return DISABLE in self.changes or (self.disabled_before is not None and ENABLE not in self.changes)
 
     @property
     def email_differs(self):
         """For an existing user: the file names an email other than the stored one (never written)."""
         return (
-            self.kind != CREATE
+            self.entry is not None
+            and CREATE not in self.changes
             and self.entry.email is not None
             and self.entry.email != self.stored_email
         )
 
 
 class Plan(NamedTuple):
-    """The actions for every entry of the file, in file order."""
+    """The actions for every entry of the file, in file order, then for every user not in it.
+
+    ``missing`` holds one action per user of the database that the file does
+    not name, ordered by username: disabled when the run was asked to
+    (``--disable-missing``), else only reported.
+    """
 
     actions: List[Action]
+    missing: List[Action] = []
 
     def of_kind(self, kind):
-        return [action for action in self.actions if action.kind == kind]
+        """The actions making the change ``kind``; or, for ``UNCHANGED`` and ``NOT_IN_FILE``, those users."""
+        if kind == UNCHANGED:
+            return [action for action in self.actions if not action.changes]
+        if kind == NOT_IN_FILE:
+            return list(self.missing)
+        return [action for action in self.actions + self.missing if kind in action.changes]
 
     def counts(self):
-        """``{kind: number}`` for every kind, zeros included."""
-        counts = dict((kind, 0) for kind in KINDS)
-        for action in self.actions:
-            counts[action.kind] += 1
-        return counts
+        """``{kind: number}`` for every kind of ``KINDS``, zeros included."""
+        return dict((kind, len(self.of_kind(kind))) for kind in KINDS)
 
     def changes(self):
-        return [action for action in self.actions if action.kind != UNCHANGED]
+        """Every action that writes something."""
+        return [action for action in self.actions + self.missing if action.changes]
+
+
+class Writes(NamedTuple):
+    """The rows a plan writes, in the order the store applies them.
+
+    ``new_users``: ``(username, email, password_hash, disabled)``, the hash
+    None for a user created disabled without a password; ``enable``: usernames whose kept
+    hash returns; ``set_hashes``: ``(username, hash)`` for enabled users
+    (those just enabled included); ``keep_hashes``: ``(username, hash)`` for
+    users that stay disabled; ``disable``: usernames to lock; ``changes``:
+    ``(username, change)`` for the ``user_changes`` log.
+    """
+
+    new_users: list
+    enable: list
+    set_hashes: list
+    keep_hashes: list
+    disable: list
+    changes: list
 
 
 def checks_needed(entries, stored, answered=()):
@@ -117,51 +178,94 @@ def checks_needed(entries, stored, answered=()):
         if not entry.reset_on_next_run or entry.password is None or entry.username not in stored.emails:
             continue
         stored_hash = stored.hashes[entry.username]
-        if (entry.username, stored_hash) not in answered:
+        if stored_hash is not None and (entry.username, stored_hash) not in answered:
             checks.append(Check(entry.username, entry.password, stored_hash))
     return checks
 
 
-def plan_sync(entries, stored, current, source):
-    """Decide what happens to each entry; raise ``ErrorList`` if any cannot be done.
+def plan_sync(entries, stored, current, source, disable_missing=False, max_disable=MAX_DISABLE):
+    """Decide what happens to each entry, and to each user not in the file.
 
     ``stored`` is a ``StoredUsers``. ``current`` maps ``(username,
     stored_hash)`` to True when that stored hash verifies the file's password
     and needs no rehashing under the current policy, else False; it must
     answer every ``checks_needed`` pair. ``source`` names the users file in
-    error messages.
+    error messages. ``disable_missing`` disables the users not in the file,
+    unless the file has no users at all or more than ``max_disable`` of them
+    would be disabled (None: no limit): then ``DataError``. Raises
+    ``ErrorList`` if an entry cannot be done.
     """
     actions = []
     errors = []
     emails = stored.emails
     for index, entry in enumerate(entries):
+        disabled = entry.disabled
         if entry.username not in emails:
-            if entry.password is None and entry.password_hash is None:
-                errors.append(
-                    DataError(
-                        'users[%d]: "%s" is a new user and needs a password or a password_hash'
-                        % (index, entry.username),
-                        source,
-                        entry.line,
-                        entry.column,
-                    )
-                )
+            if disabled:
+                # A user created disabled needs no password: it can get one when it is enabled.
+                actions.append(Action(entry.username, entry, None, entry.password_hash, (CREATE, DISABLE), None))
                 continue
-            actions.append(Action(CREATE, entry, None, entry.password_hash))
-        elif not entry.reset_on_next_run:
-            actions.append(Action(UNCHANGED, entry, emails[entry.username], None))
-        elif entry.password_hash is not None:
-            kind = UNCHANGED if entry.password_hash == stored.hashes[entry.username] else RESET
-            actions.append(Action(kind, entry, emails[entry.username], entry.password_hash))
-        else:
-            key = (entry.username, stored.hashes[entry.username])
-            if key not in current:
-                raise ValueError("the stored hash of %r was not checked" % entry.username)
-            kind = UNCHANGED if current[key] else RESET
-            actions.append(Action(kind, entry, emails[entry.username], None))
+            if entry.password is None and entry.password_hash is None:
+                errors.append(DataError('users[%d]: "%s" is a new user and needs a password or a password_hash'
+                                        % (index, entry.username), source, entry.line, entry.column))
+                continue
+            actions.append(Action(entry.username, entry, None, entry.password_hash, (CREATE,), None))
+            continue
+        disabled_before = stored.disabled.get(entry.username)
+        changes = []
+        given_hash = None
+        if entry.reset_on_next_run:
+            real_hash = stored.hashes[entry.username]
+            if entry.password_hash is not None:
+                given_hash = entry.password_hash
+                right = entry.password_hash == real_hash
+            elif real_hash is None:
+                right = False
+            else:
+                key = (entry.username, real_hash)
+                if key not in current:
+                    raise ValueError("the stored hash of %r was not checked" % entry.username)
+                right = current[key]
+            if not right:
+                changes.append(RESET)
+        if disabled and disabled_before is None:
+            changes.append(DISABLE)
+        elif disabled is False and disabled_before is not None:
+            if stored.hashes.get(entry.username) is None and RESET not in changes:
+                errors.append(DataError(
+                    'users[%d]: "%s" has no password to restore (it was created disabled without one): '
+                    'to enable it, give it a password or password_hash with reset_on_next_run: true'
+                    % (index, entry.username), source, entry.line, entry.column))
+                continue
+            changes.append(ENABLE)
+        actions.append(Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
+                              disabled_before))
     if errors:
         raise ErrorList(errors)
-    return Plan(actions)
+    in_file = set(entry.username for entry in entries)
+    missing = []
+    for username in sorted(set(emails) - in_file):
+        disabled_before = stored.disabled.get(username)
+        changes = (DISABLE,) if disable_missing and disabled_before is None else ()
+        missing.append(Action(username, None, emails[username], None, changes, disabled_before))
+    if disable_missing:
+        check_guards(entries, missing, len(emails), source, max_disable)
+    return Plan(actions, missing)
+
+
+def check_guards(entries, missing, stored_count, source, max_disable):
+    """Refuse a ``--disable-missing`` run on an empty file, or one that disables too many."""
+    if not entries:
+        raise DataError(
+            "the file lists no users, so --disable-missing would disable every user of the database "
+            "(%d): refusing, since an empty file is more likely a mistake than a wish; to disable users, "
+            "list them with \"disabled: true\"" % stored_count, source)
+    disabling = sum(1 for action in missing if action.changes)
+    if max_disable is not None and disabling > max_disable:
+        raise DataError(
+            "--disable-missing would disable %d users that are not in the file, more than --max-disable %d: "
+            "refusing; check the file, then allow it with --max-disable %d (or --max-disable all)"
+            % (disabling, max_disable, disabling), source)
 
 
 def hashes_missing(plan, hashes):
@@ -173,18 +277,28 @@ def hashes_missing(plan, hashes):
 
 
 def writes(plan, hashes):
-    """``(new users, password changes)``: the rows to insert and the hashes to set.
-
-    New users are ``(username, email, password_hash)``; changes are
-    ``(username, password_hash)``. ``hashes`` must hold every hash the plan needs.
-    """
-    created = []
-    reset = []
+    """The ``Writes`` of ``plan``; ``hashes`` must hold every hash the plan needs."""
+    new_users = []
+    enable = []
+    set_hashes = []
+    keep_hashes = []
+    disable = []
+    changes = []
     for action in plan.changes():
-        password_hash = action.given_hash if action.given_hash is not None else hashes[action.username]
-        if action.kind == CREATE:
-            created.append((action.username, action.entry.email, password_hash))
-        else:
-            reset.append((action.username, password_hash))
-    return created, reset
-
+        changes.extend((action.username, change) for change in action.changes)
+        new_hash = None
+        if action.new_password:
+            new_hash = action.given_hash if action.given_hash is not None else hashes[action.username]
+        if CREATE in action.changes:
+            new_users.append((action.username, action.entry.email, new_hash, DISABLE in action.changes))
+            continue
+        if ENABLE in action.changes:
+            enable.append(action.username)
+        if RESET in action.changes:
+            if action.disabled_before is not None and ENABLE not in action.changes:
+                keep_hashes.append((action.username, new_hash))
+            else:
+                set_hashes.append((action.username, new_hash))
+        if DISABLE in action.changes:
+            disable.append(action.username)
+    return Writes(new_users, enable, set_hashes, keep_hashes, disable, changes)

@@ -1,8 +1,8 @@
 """The users file: its schema, and reading it from a path or standard input.
 
 A users file is YAML or JSON holding ``users:``, a list of entries with
-``username``, ``password``, ``password_hash``, ``email`` and
-``reset_on_next_run``. Values are typed by this schema, not by guessing: a
+``username``, ``password``, ``password_hash``, ``email``,
+``reset_on_next_run`` and ``disabled``. Values are typed by this schema, not by guessing: a
 string field takes a YAML scalar's text exactly as written (``password: 0123``
 is the string ``"0123"``), a boolean field accepts true/false/yes/no/on/off.
 The machinery (collecting every error in file order, places, did-you-mean,
@@ -29,7 +29,7 @@ __all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse"]
 
 FORMATS = config_schema.FORMATS
 
-ENTRY_KEYS = ("username", "password", "password_hash", "email", "reset_on_next_run")
+ENTRY_KEYS = ("username", "password", "password_hash", "email", "reset_on_next_run", "disabled")
 SECRET_KEYS = ("password", "password_hash")
 TOP_KEYS = ("users",)
 WHAT = "a users file"
@@ -49,6 +49,8 @@ class UserEntry(typing.NamedTuple):
     reset_on_next_run: bool
     line: typing.Optional[int]
     column: typing.Optional[int]
+    # True: disable the user; False: enable it; None (absent): leave its state as it is.
+    disabled: typing.Optional[bool] = None
 
 
 class UsersFile(typing.NamedTuple):
@@ -190,9 +192,11 @@ def _json_fast_path(text):
     hashes = [item.get("password_hash") for item in users]
     emails = [item.get("email") for item in users]
     resets = [item.get("reset_on_next_run") for item in users]
-    # Every key is one of the five, and none is an explicit null, when the
+    disabled = [item.get("disabled") for item in users]
+    # Every key is one of the six, and none is an explicit null, when the
     # entries hold exactly as many keys as the columns hold values.
-    given = sum(len(column) - column.count(None) for column in (usernames, passwords, hashes, emails, resets))
+    given = sum(len(column) - column.count(None)
+                for column in (usernames, passwords, hashes, emails, resets, disabled))
     if sum(map(len, users)) != given:
         return None
     if set(map(type, usernames)) - {str} or len(set(usernames)) != len(usernames) or "" in usernames:
@@ -212,7 +216,7 @@ def _json_fast_path(text):
     # so a pair that went missing shows as a colon too many.
     if text.count(":") != 1 + sum(map(len, users)) + colons:
         return None
-    if not _BOOLEAN_OR_NONE.issuperset(map(type, resets)):
+    if not _BOOLEAN_OR_NONE.issuperset(map(type, resets)) or not _BOOLEAN_OR_NONE.issuperset(map(type, disabled)):
         return None
     if not _simple_emails(list(filter(None, emails))):
         return None
@@ -226,7 +230,7 @@ def _json_fast_path(text):
     resets = [reset is True for reset in resets]
     nowhere = itertools.repeat(None)
     # tuple.__new__ straight from map: no Python-level call per user.
-    fields = zip(usernames, passwords, hashes, emails, resets, nowhere, nowhere)
+    fields = zip(usernames, passwords, hashes, emails, resets, nowhere, nowhere, disabled)
     return list(map(tuple.__new__, itertools.repeat(UserEntry), fields))
 
 
@@ -306,7 +310,7 @@ def _check_entry(item, path, checker):
     given = {}
     for name, key, value in checker.fields(item, path + ".", ENTRY_KEYS):
         where = "%s.%s" % (path, name)
-        if name == "reset_on_next_run":
+        if name in ("reset_on_next_run", "disabled"):
             typed = checker.boolean(value, where)
         else:
             typed = checker.string(value, where)
@@ -348,7 +352,8 @@ def _check_entry(item, path, checker):
 
     if len(checker) > before:
         return None, valid_username
-    entry = UserEntry(username, password, password_hash, email, bool(reset), item.line, item.column)
+    entry = UserEntry(username, password, password_hash, email, bool(reset), item.line, item.column,
+                      values.get("disabled"))
     return entry, valid_username
 
 
@@ -370,6 +375,11 @@ def _check_username(username, node, where, checker):
 def _check_hash(password_hash, node, where, checker):
     from prospector_scheduler import passwords
 
+    if password_hash.startswith("!"):
+        # /etc/shadow's way to lock an account; here a hash must stay a hash.
+        checker.error(node, '%s: a hash starting with "!" is not accepted; to disable the user, '
+                      'write "disabled: true" and keep its hash as it is' % where)
+        return
     try:
         passwords.check_hash(password_hash)
     except DataError as error:

@@ -65,7 +65,7 @@ def check_script(checks, venv, label, work):
     checks.run("%s: prospector-scheduler --version" % label, [script, "--version"], work,
                "prospector-scheduler %s\n" % __version__)
     checks.run("%s: prospector-scheduler check-config users.example.json" % label,
-               [script, "check-config", "users.example.json"], work, "users.example.json: 3 users OK\n")
+               [script, "check-config", "users.example.json"], work, "users.example.json: 4 users OK\n")
 
 
 def main():

@@ -527,7 +527,7 @@ class UsersExampleTest(TemporaryDirectoryTestCase):
                 # Installed as the README says: readable by its owner only (else check-config warns).
                 path = self.write(name, read(contrib(name)), mode=0o600)
                 result = run_cli(["check-config", path])
-                self.assertEqual((result.code, result.stdout, result.stderr), (0, "%s: 3 users OK\n" % path, ""))
+                self.assertEqual((result.code, result.stdout, result.stderr), (0, "%s: 4 users OK\n" % path, ""))
 
     def test_the_two_examples_hold_the_same_users(self):
         with open(contrib("users.example.json"), encoding="utf-8") as stream:

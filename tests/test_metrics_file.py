@@ -2,8 +2,10 @@
 
 import unittest
 
-from prospector_scheduler import metrics, metrics_file
+from prospector_scheduler import metrics, metrics_file, store
+from prospector_scheduler.context import Settings
 from prospector_scheduler.metrics import JobStatus
+from tests import support
 
 SUCCESS = JobStatus("sync-users", "2024-05-01T02:00:03Z", "2024-05-01T02:00:03Z", "ok", 0, 3.0, 0, (("ok", 1),))
 FAILED = JobStatus('a "quoted"\\job\n', "2024-05-01T02:00:03Z", "2024-05-02T02:00:01Z", "failed", 65, 0.25, 2)
@@ -53,6 +55,26 @@ class StatusesForFileTest(unittest.TestCase):
         run = metrics_file.Run("greet", "2024-05-02T02:00:01Z", 0, 0.5)
         self.assertEqual(metrics_file.statuses_for_file([SUCCESS], {}, run), [
             JobStatus("greet", "2024-05-02T02:00:01Z", "2024-05-02T02:00:01Z", "ok", 0, 0.5, 0), SUCCESS])
+
+
+class RunEndHookTest(support.TemporaryDirectoryTestCase):
+    def test_without_the_option_there_is_no_hook(self):
+        self.assertIsNone(metrics_file.run_end_hook(Settings("p.db"), warn=None))
+
+    def test_it_writes_the_file_and_a_failure_is_a_warning(self):
+        store.open_database(self.path("p.db")).close()
+        warnings = []
+        hook = metrics_file.run_end_hook(Settings(self.path("p.db"), metrics_file=self.path("m.prom")),
+                                         warnings.append)
+        hook("backup", "ok", 0)
+        with open(self.path("m.prom")) as stream:
+            self.assertIn('prospector_scheduler_last_success_timestamp_seconds{job_name="sync-users"} 0\n',
+                          stream.read())
+        missing = self.path("missing", "m.prom")
+        hook = metrics_file.run_end_hook(Settings(self.path("p.db"), metrics_file=missing), warnings.append)
+        hook("backup", "failed", 1)
+        self.assertEqual(warnings, ["cannot write the metrics file %s: the directory %s does not exist"
+                                    % (missing, self.path("missing"))])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import time
 
 from prospector_scheduler import metrics, store
@@ -11,6 +12,7 @@ from tests import support
 from tests.prometheus_format import naming_problems, parse
 from tests.test_metrics import add_job_run
 from tests.test_nagios_check import check_format
+from tests.test_run_schedule import T0, SchedulerProcessTestCase
 
 ENV = {"PROSPECTOR_HASH_COST": "low"}
 HOUR = 3600
@@ -99,7 +101,8 @@ class StatusTest(support.TemporaryDirectoryTestCase):
         self.sync()
         result = self.cli("status", "--job", "backup")
         self.assertEqual((result.code, result.stdout, result.stderr), (
-            64, "", "prospector-scheduler: error: status: unknown job 'backup': no run of it is recorded\n"))
+            64, "", "prospector-scheduler: error: status: unknown job 'backup': no run of it is recorded and no "
+                    "schedule names it\n"))
 
     def test_every_check_exit_code(self):
         store.open_database(self.db).close()
@@ -272,3 +275,102 @@ class MetricsFileTest(support.TemporaryDirectoryTestCase):
         self.assertEqual(sorted(os.listdir(self.tmp)), ["bad.json", "prospector.prom", "users.json"])
         with open(self.prom) as stream:
             self.assertFalse(re.search(r"Metrics-secret|pasword", stream.read()))
+
+
+class JobsRunByRunJobTest(support.TemporaryDirectoryTestCase):
+    """Jobs of a schedule file run by run-job (real processes), then status on the history they left."""
+
+    def setUp(self):
+        support.TemporaryDirectoryTestCase.setUp(self)
+        self.db = self.path("p.db")
+        users = self.write("users.json", '{"users": [{"username": "ann", "password": "RunJob-secret-1"}]}')
+        self.schedule = self.write("schedule.yaml", "\n".join([
+            "timezone: UTC", "jobs:",
+            "  - name: sync", "    command: [sync-users, %s]" % json.dumps(users), '    schedule: "0 2 * * *"',
+            "  - name: broken", "    command: [sync-users, %s]" % json.dumps(self.path("missing.json")),
+            '    schedule: "0 3 * * *"',
+            "  - name: never", "    command: [check-config, %s]" % json.dumps(users), '    schedule: "0 4 * * *"',
+        ]) + "\n")
+
+    def run_job(self, name, code):
+        result = support.run_process(["-q", "--db", self.db, "run-job", "--schedule", self.schedule, name], env=ENV)
+        self.assertEqual(result.code, code, result)
+
+    def status(self, *arguments):
+        return support.run_cli(["--db", self.db, "status", "--schedule", self.schedule] + list(arguments))
+
+    def jobs(self):
+        result = self.status("--format", "json")
+        self.assertEqual((result.code, result.stderr), (0, ""))
+        return dict((job["job"], job) for job in json.loads(result.stdout)["jobs"])
+
+    def test_a_success_a_failure_three_failures_in_a_row_and_a_job_never_run(self):
+        self.run_job("sync", 0)
+        self.run_job("broken", 66)
+        jobs = self.jobs()
+        self.assertEqual(sorted(jobs), ["broken", "never", "sync", "sync-users"])
+        self.assertEqual((jobs["sync"]["last_outcome"], jobs["sync"]["last_exit_code"], jobs["sync"]["runs"]),
+                         ("ok", 0, {"ok": 1}))
+        self.assertEqual((jobs["broken"]["last_success"], jobs["broken"]["last_outcome"],
+                          jobs["broken"]["last_exit_code"], jobs["broken"]["failures_in_a_row"]),
+                         (None, "failed", 66, 1))
+        # The scheduled sync's own record in sync_runs is the same run, not a second one.
+        self.assertEqual(jobs["sync-users"]["runs"], {"ok": 1})
+        self.assertEqual(jobs["never"], {
+            "job": "never", "last_success": None, "last_success_age_seconds": None, "last_run": None,
+            "last_outcome": None, "last_exit_code": None, "last_duration_seconds": None, "failures_in_a_row": 0,
+            "running_since": None, "runs": {}})
+        self.run_job("broken", 66)
+        self.run_job("broken", 66)
+        jobs = self.jobs()
+        self.assertEqual((jobs["broken"]["failures_in_a_row"], jobs["broken"]["runs"]), (3, {"failed": 3}))
+        table = self.status().stdout.splitlines()
+        self.assertRegex(table[1], r"^broken +never +- +\S+ +failed +66 +[0-9.]+s +3$")
+        self.assertRegex(table[2], r"^never +never +- +never +- +- +- +0$")
+        thresholds = ["--warning", "26h", "--critical", "50h"]
+        for job, code, text in [("sync", 0, "sync last succeeded "), ("broken", 2, "broken never succeeded, 3 failed "
+                                                                                  "runs (last exit code 66)"),
+                                ("never", 2, "never never ran"), ("nope", 3, "unknown job 'nope'")]:
+            with self.subTest(job=job):
+                check = self.status("--check", "--job", job, *thresholds)
+                self.assertEqual(check.code, code, check)
+                self.assertIn(text, check.stdout)
+                check_format(self, check.stdout.rstrip("\n"))
+        prometheus = samples_by_name(self.status("--format", "prometheus").stdout)
+        self.assertEqual((prometheus[("consecutive_failures", "broken")], prometheus[("last_exit_code", "broken")],
+                          prometheus[("recorded_runs", "broken", "failed")]), (3, 66, 3))
+
+    def test_a_schedule_that_cannot_be_read(self):
+        missing = self.path("none.yaml")
+        result = support.run_cli(["--db", self.db, "status", "--schedule", missing])
+        self.assertEqual(result.code, 66)
+        check = support.run_cli(["--db", self.db, "status", "--schedule", missing, "--check", "--warning", "1h",
+                                 "--critical", "2h"])
+        self.assertEqual((check.code, check.stderr), (3, ""))
+        self.assertTrue(check.stdout.startswith("PROSPECTOR UNKNOWN - %s: " % missing), check.stdout)
+
+
+class RunScheduleMetricsFileTest(SchedulerProcessTestCase):
+    def test_run_schedule_rewrites_the_metrics_file_after_every_run(self):
+        schedule = self.schedule([("quick", ["check-config", self.good], "* * * * *", [])])
+        prom = self.path("m.prom")
+        # As self.start() does, with the global --metrics-file; the file appears only through the
+        # scheduler's after-run hook, since the tool's own last write comes after the stop.
+        process = subprocess.Popen(
+            support.python_command("-m", "prospector_scheduler", "--db", self.db, "--metrics-file", prom,
+                                   "run-schedule", "--schedule", schedule),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.tmp,
+            env=support.process_environment({"PROSPECTOR_TEST_CLOCK": "%d %d" % (T0 + 30, 60)}))
+        self.processes.append(process)
+
+        def two_runs_in_the_file():
+            if not os.path.exists(prom):
+                return None
+            with open(prom) as stream:
+                found = samples_by_name(stream.read())
+            return found if found.get(("recorded_runs", "quick", "ok"), 0) >= 2 else None
+
+        found = self.wait_for(two_runs_in_the_file, "two runs of quick in the metrics file")
+        self.assertEqual(found[("last_exit_code", "quick")], 0)
+        self.assertEqual(self.stop(process), 0)
+        self.assertEqual(stat.S_IMODE(os.stat(prom).st_mode), 0o644)

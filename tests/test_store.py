@@ -357,23 +357,33 @@ class FixtureMigrationTest(StoreTestCase):
 
 
 class DisabledUsersTest(StoreTestCase):
-    def test_states_round_trip(self):
+    def test_disable_keep_and_enable(self):
         opened = self.open()
         with opened.write_transaction():
-            opened.add_users([("alice", None, "h1"), store.NewUser("eve", None, store.DISABLED_HASH, None, "T1")], "T0")
+            opened.add_users([("alice", None, "h1"), ("bob", None, "h2"),
+                              store.NewUser("eve", None, store.DISABLED_HASH, None, "T1")], "T0")
+
+        def rows():
+            return [(u.username, u.password_hash, u.kept_password_hash, u.disabled_at, u.updated_at, u.real_hash)
+                    for u in opened.list_users()]
+
         with opened.write_transaction():
-            opened.set_user_states([store.UserState("alice", store.DISABLED_HASH, "h1", "T2")], "T2")
-        users = opened.list_users()
-        self.assertEqual([(u.username, u.password_hash, u.kept_password_hash, u.disabled_at, u.real_hash) for u in users],
-                         [("alice", store.DISABLED_HASH, "h1", "T2", "h1"), ("eve", store.DISABLED_HASH, None, "T1", None)])
+            opened.disable_users(["alice", "eve"], "T2")
+        self.assertEqual(rows(), [("alice", store.DISABLED_HASH, "h1", "T2", "T2", "h1"),
+                                  ("bob", "h2", None, None, "T0", "h2"),
+                                  ("eve", store.DISABLED_HASH, None, "T1", "T0", None)], "eve was disabled already")
         _, stored = opened.snapshot()
-        self.assertEqual(stored, ({"alice": None, "eve": None}, {"alice": "h1", "eve": None}, {"alice": "T2", "eve": "T1"}))
-        self.assertEqual(opened.snapshot(["alice"])[1].hashes, {"alice": "h1"})
-        self.assertEqual([u.username for u in opened.list_users(disabled=False)], [])
+        self.assertEqual(stored, ({"alice": None, "bob": None, "eve": None}, {"alice": "h1", "bob": "h2", "eve": None},
+                                  {"alice": "T2", "eve": "T1"}))
+        self.assertEqual(opened.snapshot([])[1].hashes, {"alice": "h1", "eve": None}, "a disabled user's hash always")
+        self.assertEqual([u.username for u in opened.list_users(disabled=False)], ["bob"])
+        self.assertEqual([u.username for u in opened.list_users(disabled=True)], ["alice", "eve"])
         with opened.write_transaction():
-            opened.set_user_states([store.UserState("alice", "h1", None, None)], "T3")
-        self.assertEqual([u.username for u in opened.list_users(disabled=False)], ["alice"])
-        self.assertEqual([u.username for u in opened.list_users(disabled=True)], ["eve"])
+            opened.keep_password_hashes([("alice", "h3"), ("bob", "never")], "T3")
+        with opened.write_transaction():
+            opened.enable_users(["alice", "bob"], "T4")
+        self.assertEqual(rows(), [("alice", "h3", None, None, "T4", "h3"), ("bob", "h2", None, None, "T0", "h2"),
+                                  ("eve", store.DISABLED_HASH, None, "T1", "T0", None)])
 
     def test_user_changes_round_trip_and_refuse_an_unknown_change(self):
         opened = self.open()

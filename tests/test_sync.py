@@ -21,7 +21,8 @@ class SyncFileTest(support.TemporaryDirectoryTestCase):
         warnings = []
         first = sync.sync_file(path, db, environ=ENV, warn=warnings.append)
         self.assertEqual((first.dry_run, first.database_created), (False, True))
-        self.assertEqual(first.plan.counts(), {sync_plan.CREATE: 1, sync_plan.RESET: 0, sync_plan.UNCHANGED: 0})
+        self.assertEqual(first.plan.counts(), {sync_plan.CREATE: 1, sync_plan.RESET: 0, sync_plan.DISABLE: 0,
+                                               sync_plan.ENABLE: 0, sync_plan.UNCHANGED: 0, sync_plan.NOT_IN_FILE: 0})
         second = sync.sync_file(path, db, environ=ENV, warn=warnings.append)
         self.assertEqual((second.dry_run, second.database_created), (False, False))
         self.assertEqual(second.plan.counts()[sync_plan.UNCHANGED], 1)

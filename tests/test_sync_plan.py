@@ -4,20 +4,28 @@ import unittest
 
 from prospector_scheduler import sync_plan
 from prospector_scheduler.errors import DataError, ErrorList
-from prospector_scheduler.sync_plan import CREATE, RESET, UNCHANGED
+from prospector_scheduler.sync_plan import CREATE, DISABLE, ENABLE, NOT_IN_FILE, RESET, UNCHANGED
 from prospector_scheduler.users_file import UserEntry
 
 SOURCE = "users.yaml"
 
 
-def entry(username, password=None, password_hash=None, email=None, reset=False, line=None, column=None):
-    return UserEntry(username, password, password_hash, email, reset, line, column)
+def entry(username, password=None, password_hash=None, email=None, reset=False, line=None, column=None, disabled=None):
+    return UserEntry(username, password, password_hash, email, reset, line, column, disabled)
 
 
 # As store.UserStore.snapshot reads them.
 STORED = sync_plan.StoredUsers(
     emails={"ann": "ann@example.com", "ben": None, "cid": "cid@example.com"},
     hashes={"ann": "$stored$ann", "ben": "$stored$ben", "cid": "$stored$cid"},
+)
+
+
+# Two users disabled: dee with its hash kept aside, eve created disabled without one.
+LOCKING = sync_plan.StoredUsers(
+    emails={"ann": None, "ben": None, "cid": None, "dee": None, "eve": None},
+    hashes={"ann": "$stored$ann", "ben": "$stored$ben", "cid": "$stored$cid", "dee": "$stored$dee", "eve": None},
+    disabled={"dee": "2024-05-01T02:00:00Z", "eve": "2024-05-02T02:00:00Z"},
 )
 
 
@@ -81,14 +89,16 @@ class PlanTest(unittest.TestCase):
         entries = [entry("zed", "pw-zed-1"), entry("ann"), entry("abe", password_hash="$given$4")]
         plan = sync_plan.plan_sync(entries, STORED, {}, SOURCE)
         self.assertEqual([(a.kind, a.username) for a in plan.actions], [(CREATE, "zed"), (UNCHANGED, "ann"), (CREATE, "abe")])
-        self.assertEqual(plan.counts(), {CREATE: 2, RESET: 0, UNCHANGED: 1})
+        self.assertEqual(plan.counts(), {CREATE: 2, RESET: 0, DISABLE: 0, ENABLE: 0, UNCHANGED: 1, NOT_IN_FILE: 2})
+        self.assertEqual([(a.kind, a.username, a.changes) for a in plan.missing],
+                         [(NOT_IN_FILE, "ben", ()), (NOT_IN_FILE, "cid", ())], "reported, never changed")
         self.assertEqual([a.username for a in plan.of_kind(CREATE)], ["zed", "abe"])
         self.assertEqual([a.username for a in plan.changes()], ["zed", "abe"])
 
     def test_empty_file_plans_nothing(self):
         plan = sync_plan.plan_sync([], STORED, {}, SOURCE)
         self.assertEqual(plan.actions, [])
-        self.assertEqual(plan.counts(), {CREATE: 0, RESET: 0, UNCHANGED: 0})
+        self.assertEqual(plan.counts(), {CREATE: 0, RESET: 0, DISABLE: 0, ENABLE: 0, UNCHANGED: 0, NOT_IN_FILE: 3})
 
     def test_new_users_without_password_are_all_reported_in_file_order(self):
         entries = [
@@ -163,9 +173,136 @@ class WritesTest(unittest.TestCase):
         plan = sync_plan.plan_sync(entries, STORED, {("ann", "$stored$ann"): False}, SOURCE)
         self.assertEqual([a.username for a in sync_plan.hashes_missing(plan, {})], ["new1", "ann"])
         self.assertEqual([a.username for a in sync_plan.hashes_missing(plan, {"new1": "$made$1"})], ["ann"])
-        created, reset = sync_plan.writes(plan, {"new1": "$made$1", "ann": "$made$2", "cid": "$unused$"})
-        self.assertEqual(created, [("new1", "n1@example.com", "$made$1"), ("new2", None, "$given$6")])
-        self.assertEqual(reset, [("ann", "$made$2"), ("ben", "$given$7")])
+        made = sync_plan.writes(plan, {"new1": "$made$1", "ann": "$made$2", "cid": "$unused$"})
+        self.assertEqual(made.new_users, [("new1", "n1@example.com", "$made$1", False), ("new2", None, "$given$6", False)])
+        self.assertEqual(made.set_hashes, [("ann", "$made$2"), ("ben", "$given$7")])
+        self.assertEqual((made.enable, made.keep_hashes, made.disable), ([], [], []))
+        self.assertEqual(made.changes, [("new1", CREATE), ("ann", RESET), ("new2", CREATE), ("ben", RESET)])
+
+    def test_disabling_enabling_and_resets_of_disabled_users(self):
+        entries = [
+            entry("ann", "pw-ann-9", reset=True, disabled=True),     # lock and reset: the new hash set, then locked
+            entry("dee", "pw-dee-1", reset=True),                    # reset while disabled: kept aside
+            entry("eve", password_hash="$given$8", reset=True, disabled=False),  # reset and enable
+            entry("ben", disabled=True),
+            entry("new", disabled=True),                             # created disabled, no password
+            entry("new2", "pw-new-7", disabled=True),                # created disabled, its hash kept aside
+        ]
+        answers = {("ann", "$stored$ann"): False, ("dee", "$stored$dee"): False}
+        plan = sync_plan.plan_sync(entries, LOCKING, answers, SOURCE, disable_missing=True)
+        made = sync_plan.writes(plan, {"ann": "$made$ann", "dee": "$made$dee", "new2": "$made$new2"})
+        self.assertEqual(made.new_users, [("new", None, None, True), ("new2", None, "$made$new2", True)])
+        self.assertEqual(made.enable, ["eve"])
+        self.assertEqual(made.set_hashes, [("ann", "$made$ann"), ("eve", "$given$8")])
+        self.assertEqual(made.keep_hashes, [("dee", "$made$dee")])
+        self.assertEqual(made.disable, ["ann", "ben", "cid"])
+        self.assertEqual(made.changes, [
+            ("ann", RESET), ("ann", DISABLE), ("dee", RESET), ("eve", RESET), ("eve", ENABLE), ("ben", DISABLE),
+            ("new", CREATE), ("new", DISABLE), ("new2", CREATE), ("new2", DISABLE), ("cid", DISABLE)])
+
+
+class DisabledTest(unittest.TestCase):
+    def test_one_entry_at_a_time(self):
+        # (name, entry, current answers, changes, needs_hashing, disabled_after)
+        wrong = {("ann", "$stored$ann"): False, ("dee", "$stored$dee"): False}
+        right = {("ann", "$stored$ann"): True, ("dee", "$stored$dee"): True}
+        cases = [
+            ("lock", entry("ann", disabled=True), {}, (DISABLE,), False, True),
+            ("enabled stays enabled", entry("ann", disabled=False), {}, (), False, False),
+            ("absent leaves enabled", entry("ann"), {}, (), False, False),
+            ("already locked: nothing", entry("dee", disabled=True), {}, (), False, True),
+            ("absent leaves disabled", entry("dee"), {}, (), False, True),
+            ("unlock", entry("dee", disabled=False), {}, (ENABLE,), False, False),
+            ("unlock, the file's password ignored without reset", entry("dee", "pw-dee-2", disabled=False), {},
+             (ENABLE,), False, False),
+            ("lock and reset", entry("ann", "pw-ann-10", reset=True, disabled=True), wrong, (RESET, DISABLE), True, True),
+            ("lock, the password already right", entry("ann", "pw-ann-11", reset=True, disabled=True), right,
+             (DISABLE,), False, True),
+            ("reset while locked", entry("dee", "pw-dee-3", reset=True), wrong, (RESET,), True, True),
+            ("reset while locked, already right", entry("dee", "pw-dee-4", reset=True), right, (), False, True),
+            ("reset and unlock", entry("dee", "pw-dee-5", reset=True, disabled=False), wrong, (RESET, ENABLE), True, False),
+            ("reset to the kept hash", entry("dee", password_hash="$stored$dee", reset=True), {}, (), False, True),
+            ("unlock without a kept hash, with a reset", entry("eve", "pw-eve-1", reset=True, disabled=False), {},
+             (RESET, ENABLE), True, False),
+            ("reset without a kept hash", entry("eve", "pw-eve-2", reset=True), {}, (RESET,), True, True),
+            ("new, locked, no password", entry("new", disabled=True), {}, (CREATE, DISABLE), False, True),
+            ("new, locked, a password", entry("new", "pw-new-8", disabled=True), {}, (CREATE, DISABLE), True, True),
+            ("new, locked, a hash", entry("new", password_hash="$given$9", disabled=True), {}, (CREATE, DISABLE),
+             False, True),
+            ("new, enabled", entry("new", "pw-new-9", disabled=False), {}, (CREATE,), True, False),
+        ]
+        for name, one, current, changes, needs_hashing, disabled_after in cases:
+            with self.subTest(name):
+                plan = sync_plan.plan_sync([one], LOCKING, current, SOURCE)
+                action = plan.actions[0]
+                self.assertEqual(action.changes, changes)
+                self.assertEqual(action.needs_hashing, needs_hashing)
+                self.assertEqual(action.disabled_after, disabled_after)
+                self.assertEqual(action.disabled_before, LOCKING.disabled.get(one.username))
+                self.assertEqual(len(plan.changes()), 1 if changes else 0)
+
+    def test_a_stored_user_without_a_hash_is_never_checked(self):
+        self.assertEqual(sync_plan.checks_needed([entry("eve", "pw-eve-3", reset=True)], LOCKING), [])
+
+    def test_unlocking_a_user_without_a_kept_hash_needs_a_new_password(self):
+        with self.assertRaises(ErrorList) as caught:
+            sync_plan.plan_sync([entry("ann"), entry("eve", disabled=False, line=4, column=5)], LOCKING, {}, SOURCE)
+        self.assertEqual(str(caught.exception),
+                         'users.yaml:4:5: users[1]: "eve" has no password to restore (it was created disabled without '
+                         'one): to enable it, give it a password or password_hash with reset_on_next_run: true')
+
+    def test_users_not_in_the_file_are_reported_or_disabled(self):
+        entries = [entry("ann"), entry("ben", disabled=True)]
+        reported = sync_plan.plan_sync(entries, LOCKING, {}, SOURCE)
+        self.assertEqual([(a.username, a.changes, a.disabled_before) for a in reported.missing],
+                         [("cid", (), None), ("dee", (), "2024-05-01T02:00:00Z"), ("eve", (), "2024-05-02T02:00:00Z")])
+        self.assertEqual(reported.counts(), {CREATE: 0, RESET: 0, DISABLE: 1, ENABLE: 0, UNCHANGED: 1, NOT_IN_FILE: 3})
+        disabling = sync_plan.plan_sync(entries, LOCKING, {}, SOURCE, disable_missing=True)
+        self.assertEqual([(a.username, a.changes) for a in disabling.missing],
+                         [("cid", (DISABLE,)), ("dee", ()), ("eve", ())], "the disabled stay as they are")
+        self.assertEqual([a.username for a in disabling.of_kind(DISABLE)], ["ben", "cid"])
+        self.assertEqual([a.username for a in disabling.of_kind(NOT_IN_FILE)], ["cid", "dee", "eve"])
+        self.assertEqual(disabling.counts(), {CREATE: 0, RESET: 0, DISABLE: 2, ENABLE: 0, UNCHANGED: 1, NOT_IN_FILE: 3})
+
+    def test_guards_of_disable_missing(self):
+        many = sync_plan.StoredUsers(dict(("u%02d" % n, None) for n in range(15)),
+                                     dict(("u%02d" % n, "$h$") for n in range(15)), {"u14": "T"})
+        empty = ('users.yaml: the file lists no users, so --disable-missing would disable every user of the database '
+                 '(15): refusing, since an empty file is more likely a mistake than a wish; to disable users, '
+                 'list them with "disabled: true"')
+
+        def too_many(count, limit):
+            return ("users.yaml: --disable-missing would disable %d users that are not in the file, more than "
+                    "--max-disable %d: refusing; check the file, then allow it with --max-disable %d "
+                    "(or --max-disable all)" % (count, limit, count))
+
+        keep = lambda *numbers: [entry("u%02d" % n) for n in numbers]  # noqa: E731
+        # (name, entries, max_disable, error or the number disabled)
+        cases = [
+            ("empty file", [], 10, empty),
+            ("empty file, no limit", [], None, empty),
+            ("11 of 14 enabled missing", keep(0, 1, 2), 10, too_many(11, 10)),
+            ("at the limit: 11 missing, u14 disabled already does not count", keep(0, 1, 2, 3), 10, 10),
+            ("explicit disabled: true entries do not count",
+             keep(0, 1, 2, 3) + [entry("u%02d" % n, disabled=True) for n in (4, 5, 6)], 7, 7),
+            ("a lower limit", keep(0, 1, 2, 3), 9, too_many(10, 9)),
+            ("zero", keep(*range(13)), 0, too_many(1, 0)),
+            ("zero, nothing to disable", keep(*range(14)), 0, 0),
+            ("all", keep(0), None, 13),
+        ]
+        for name, entries, limit, expected in cases:
+            with self.subTest(name):
+                if isinstance(expected, str):
+                    with self.assertRaises(DataError) as caught:
+                        sync_plan.plan_sync(entries, many, {}, SOURCE, disable_missing=True, max_disable=limit)
+                    self.assertEqual(str(caught.exception), expected)
+                    self.assertEqual(caught.exception.exit_code, 65)
+                else:
+                    plan = sync_plan.plan_sync(entries, many, {}, SOURCE, disable_missing=True, max_disable=limit)
+                    self.assertEqual(len([a for a in plan.missing if a.changes]), expected)
+                # Without --disable-missing no guard applies: users not in the file are only reported.
+                plan = sync_plan.plan_sync(entries, many, {}, SOURCE, max_disable=limit)
+                self.assertEqual([a for a in plan.missing if a.changes], [])
 
 
 if __name__ == "__main__":

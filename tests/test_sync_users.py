@@ -27,8 +27,10 @@ ALICE, ALICE2, BOB, CAROL, DAVE, SHORT = SECRETS
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-def user(username, password=None, email=None, reset=None, password_hash=None):
+def user(username, password=None, email=None, reset=None, password_hash=None, disabled=None):
     entry = {"username": username}
+    if disabled is not None:
+        entry["disabled"] = disabled
     if password is not None:
         entry["password"] = password
     if password_hash is not None:
@@ -99,7 +101,7 @@ class CreateTest(SyncTestCase):
     def test_creates_users_with_hashed_passwords_and_given_hashes(self):
         given = passwords.hash_password(BOB, low_policy())
         result = self.sync(user("alice", ALICE, "alice@example.com"), user("bob", password_hash=given))
-        self.assert_ok(result, "created 2, password reset 0, unchanged 0\n")
+        self.assert_ok(result, "created 2, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         users = self.users()
         self.assertEqual(sorted(users), ["alice", "bob"])
         self.assertEqual(users["alice"][0], "alice@example.com")
@@ -114,7 +116,7 @@ class CreateTest(SyncTestCase):
     def test_new_database_is_owner_only(self):
         old = os.umask(0o022)
         try:
-            self.assert_ok(self.sync(), "created 0, password reset 0, unchanged 0\n")
+            self.assert_ok(self.sync(), "created 0, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         finally:
             os.umask(old)
         self.assertEqual(stat.S_IMODE(os.stat(self.db).st_mode), 0o600)
@@ -132,7 +134,7 @@ class CreateTest(SyncTestCase):
             '%s:4:5: users[1]: "bob" is a new user and needs a password or a password_hash\n' % path,
         )
         self.assertFalse(os.path.exists(self.db), "a file with errors creates no database")
-        self.assert_ok(self.sync(user("carol", CAROL)), "created 1, password reset 0, unchanged 0\n")
+        self.assert_ok(self.sync(user("carol", CAROL)), "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         before = self.db_bytes()
         result = self.sync(user("alice", ALICE), user("bob"), user("dave", DAVE), user("eve"))
         self.assertEqual(result.code, 65)
@@ -147,7 +149,7 @@ class CreateTest(SyncTestCase):
 
     def test_short_password_is_hashed_with_a_warning_naming_the_user(self):
         result = self.sync(user("alice", ALICE), user("bob", SHORT))
-        self.assert_ok(result, "created 2, password reset 0, unchanged 0\n")
+        self.assert_ok(result, "created 2, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertIn('warning: the password of "bob" is shorter than 8 characters\n', result.stderr)
 
 
@@ -158,14 +160,14 @@ class RepeatTest(SyncTestCase):
             user("bob", BOB),
             user("carol", password_hash=passwords.hash_password(CAROL, low_policy()), reset=True),
         )
-        self.assert_ok(self.sync(*entries), "created 3, password reset 0, unchanged 0\n")
+        self.assert_ok(self.sync(*entries), "created 3, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.backdate()
         before = self.users()
         connection = sqlite3.connect(self.db)
         self.addCleanup(connection.close)
         changes_before = connection.execute("SELECT count(*) FROM users").fetchone()
         result = self.sync(*entries)
-        self.assert_ok(result, "created 0, password reset 0, unchanged 3\n")
+        self.assert_ok(result, "created 0, password reset 0, disabled 0, enabled 0, unchanged 3, not in file 0\n")
         self.assertEqual(self.users(), before)
         self.assertEqual(connection.execute("SELECT count(*) FROM users").fetchone(), changes_before)
         self.assertEqual(len(self.query("SELECT id FROM sync_runs")), 2, "every run is recorded")
@@ -174,7 +176,7 @@ class RepeatTest(SyncTestCase):
         self.sync(user("alice", ALICE, reset=True), user("bob", BOB))
         self.backdate()
         result = self.sync(user("alice", ALICE2, reset=True), user("bob", BOB))
-        self.assert_ok(result, "created 0, password reset 1, unchanged 1\n")
+        self.assert_ok(result, "created 0, password reset 1, disabled 0, enabled 0, unchanged 1, not in file 0\n")
         users = self.users()
         self.assertTrue(passwords.verify_password(ALICE2, users["alice"][1]))
         self.assertEqual(users["alice"][2], "2023-01-01T00:00:00Z", "created_at is kept")
@@ -185,14 +187,14 @@ class RepeatTest(SyncTestCase):
     def test_password_change_without_reset_is_ignored(self):
         self.sync(user("alice", ALICE))
         before = self.users()
-        self.assert_ok(self.sync(user("alice", ALICE2)), "created 0, password reset 0, unchanged 1\n")
+        self.assert_ok(self.sync(user("alice", ALICE2)), "created 0, password reset 0, disabled 0, enabled 0, unchanged 1, not in file 0\n")
         self.assertEqual(self.users(), before)
 
     def test_reset_replaces_a_hash_weaker_than_the_policy(self):
         weak = passwords.hash_password(ALICE, low_policy()._replace(scheme="pbkdf2-sha256", pbkdf2_rounds=10))
         self.sync(user("alice", password_hash=weak))
         result = self.sync(user("alice", ALICE, reset=True), env={"PROSPECTOR_HASH_SCHEME": "pbkdf2-sha256"})
-        self.assert_ok(result, "created 0, password reset 1, unchanged 0\n")
+        self.assert_ok(result, "created 0, password reset 1, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         stored = self.users()["alice"][1]
         self.assertNotEqual(stored, weak)
         self.assertTrue(stored.startswith("$pbkdf2-sha256$1000$"), "the low-cost policy's rounds")
@@ -204,7 +206,7 @@ class RepeatTest(SyncTestCase):
         with connection:
             connection.execute("UPDATE users SET password_hash = '$2b$12$notourformat'")
         connection.close()
-        self.assert_ok(self.sync(user("alice", ALICE, reset=True)), "created 0, password reset 1, unchanged 0\n")
+        self.assert_ok(self.sync(user("alice", ALICE, reset=True)), "created 0, password reset 1, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertTrue(passwords.verify_password(ALICE, self.users()["alice"][1]))
 
     def test_reset_with_password_hash(self):
@@ -213,18 +215,18 @@ class RepeatTest(SyncTestCase):
         self.sync(user("alice", password_hash=first))
         self.backdate()
         self.assert_ok(
-            self.sync(user("alice", password_hash=first, reset=True)), "created 0, password reset 0, unchanged 1\n"
+            self.sync(user("alice", password_hash=first, reset=True)), "created 0, password reset 0, disabled 0, enabled 0, unchanged 1, not in file 0\n"
         )
         self.assertEqual(self.users()["alice"][3], "2023-01-01T00:00:00Z")
         self.assert_ok(
-            self.sync(user("alice", password_hash=second, reset=True)), "created 0, password reset 1, unchanged 0\n"
+            self.sync(user("alice", password_hash=second, reset=True)), "created 0, password reset 1, disabled 0, enabled 0, unchanged 0, not in file 0\n"
         )
         self.assertEqual(self.users()["alice"][1], second)
 
     def test_users_not_in_the_file_are_left_alone(self):
         self.sync(user("alice", ALICE), user("bob", BOB))
         before = self.users()
-        self.assert_ok(self.sync(user("carol", CAROL)), "created 1, password reset 0, unchanged 0\n")
+        self.assert_ok(self.sync(user("carol", CAROL)), "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 2\n")
         after = self.users()
         self.assertEqual(after["alice"], before["alice"])
         self.assertEqual(after["bob"], before["bob"])
@@ -250,7 +252,7 @@ class OutputTest(SyncTestCase):
             "alice@example.com, which is kept\n"
             "password reset bob\n"
             "created carol\n"
-            "created 1, password reset 1, unchanged 1\n",
+            "created 1, password reset 1, disabled 0, enabled 0, unchanged 1, not in file 0\n",
         )
         self.assertEqual(self.users()["alice"][0], "alice@example.com")
         self.assertEqual(self.users()["bob"][0], "bob@example.com")
@@ -271,9 +273,13 @@ class OutputTest(SyncTestCase):
                 "dry_run": False,
                 "created": ["carol"],
                 "password_reset": ["bob"],
+                "disabled": [],
+                "enabled": [],
                 "unchanged": ["alice"],
+                "not_in_file": [],
                 "email_differs": [{"username": "alice", "file": "alice@example.org", "database": "alice@example.com"}],
-                "counts": {"created": 1, "password_reset": 1, "unchanged": 1},
+                "counts": {"created": 1, "password_reset": 1, "disabled": 0, "enabled": 0, "unchanged": 1,
+                           "not_in_file": 0},
             },
         )
         result = self.cli("-q", "sync-users", "--format", "json", self.users_file(*self.entries()))
@@ -283,7 +289,7 @@ class OutputTest(SyncTestCase):
 class DryRunTest(SyncTestCase):
     def test_missing_database_is_not_created(self):
         result = self.sync(user("alice", ALICE), user("bob", BOB, reset=True), options=["--dry-run"])
-        self.assert_ok(result, "created alice\ncreated bob\ncreated 2, password reset 0, unchanged 0 (dry run)\n")
+        self.assert_ok(result, "created alice\ncreated bob\ncreated 2, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0 (dry run)\n")
         self.assertEqual(os.listdir(self.tmp), ["users.json"])
 
     def test_existing_database_is_not_written(self):
@@ -301,11 +307,12 @@ class DryRunTest(SyncTestCase):
             "alice@example.com, which is kept\n"
             "password reset bob\n"
             "created carol\n"
-            "created 1, password reset 1, unchanged 1 (dry run)\n",
+            "created 1, password reset 1, disabled 0, enabled 0, unchanged 1, not in file 0 (dry run)\n",
         )
         result = self.sync(*entries, options=["--dry-run", "--format", "json"])
         self.assertEqual(json.loads(result.stdout)["dry_run"], True)
-        self.assertEqual(json.loads(result.stdout)["counts"], {"created": 1, "password_reset": 1, "unchanged": 1})
+        self.assertEqual(json.loads(result.stdout)["counts"], {"created": 1, "password_reset": 1, "disabled": 0,
+                                                               "enabled": 0, "unchanged": 1, "not_in_file": 0})
         self.assertEqual(self.db_bytes(), before)
         self.assertEqual(len(self.query("SELECT id FROM sync_runs")), 1, "a dry run is not recorded")
 
@@ -341,7 +348,7 @@ class SourceAndAuditTest(SyncTestCase):
     def test_standard_input(self):
         text = "users:\n  - username: alice\n    password: %s\n    email: alice@example.com\n" % ALICE
         result = self.cli("sync-users", "-", stdin=text)
-        self.assert_ok(result, "created 1, password reset 0, unchanged 0\n")
+        self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertEqual(self.users()["alice"][0], "alice@example.com")
         self.assertEqual(
             self.query("SELECT source, source_sha256 FROM sync_runs"),
@@ -429,6 +436,236 @@ class DatabaseErrorTest(SyncTestCase):
         self.assertFalse(os.path.exists(self.db))
 
 
+SUMMARY = "created %d, password reset %d, disabled %d, enabled %d, unchanged %d, not in file %d\n"
+# A stored hash as this tool writes it, anywhere in a text.
+ANY_HASH = re.compile(r"\$(scrypt|pbkdf2-sha256)\$")
+
+
+class OffboardingTest(SyncTestCase):
+    """disabled: true|false in the file, users not in the file, --disable-missing and its guards."""
+
+    def row(self, username):
+        """(password_hash, kept_password_hash, disabled_at) of one user."""
+        rows = self.query("SELECT password_hash, kept_password_hash, disabled_at FROM users WHERE username = '%s'"
+                          % username)
+        return rows[0] if rows else None
+
+    def changes(self):
+        return self.query("SELECT username, change, sync_run, command FROM user_changes ORDER BY id")
+
+    def test_lock_then_unlock_restores_the_hash_byte_for_byte(self):
+        self.assert_ok(self.sync(user("alice", ALICE), user("bob", BOB)), SUMMARY % (2, 0, 0, 0, 0, 0))
+        hash_before = self.row("alice")[0]
+        self.assert_ok(self.sync(user("alice", ALICE, disabled=True), user("bob", BOB)), SUMMARY % (0, 0, 1, 0, 1, 0))
+        password_hash, kept, disabled_at = self.row("alice")
+        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertIsNone(ANY_HASH.search(password_hash), "no hash is left in password_hash")
+        self.assertEqual(kept, hash_before)
+        self.assertRegex(disabled_at, TIME)
+        self.assertFalse(passwords.verify_password(ALICE, password_hash) if ANY_HASH.search(password_hash) else False)
+        self.assertEqual(self.row("bob")[1:], (None, None))
+        # Already locked: nothing is written, not even updated_at.
+        before = self.query("SELECT * FROM users ORDER BY id")
+        self.assert_ok(self.sync(user("alice", disabled=True), user("bob")), SUMMARY % (0, 0, 0, 0, 2, 0))
+        self.assertEqual(self.query("SELECT * FROM users ORDER BY id"), before)
+        # Absent key: the state stays as it is.
+        self.assert_ok(self.sync(user("alice"), user("bob")), SUMMARY % (0, 0, 0, 0, 2, 0))
+        self.assertEqual(self.query("SELECT * FROM users ORDER BY id"), before)
+        self.assert_ok(self.sync(user("alice", disabled=False), user("bob")), SUMMARY % (0, 0, 0, 1, 1, 0))
+        self.assertEqual(self.row("alice"), (hash_before, None, None))
+        self.assertTrue(passwords.verify_password(ALICE, self.row("alice")[0]))
+        self.assertEqual(self.changes(), [("alice", "created", 1, "sync-users"), ("bob", "created", 1, "sync-users"),
+                                          ("alice", "disabled", 2, "sync-users"), ("alice", "enabled", 5, "sync-users")])
+
+    def test_lock_and_reset_then_unlock_gives_the_new_password(self):
+        self.sync(user("alice", ALICE))
+        self.assert_ok(self.sync(user("alice", ALICE2, reset=True, disabled=True)), SUMMARY % (0, 1, 1, 0, 0, 0))
+        password_hash, kept, _ = self.row("alice")
+        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertTrue(passwords.verify_password(ALICE2, kept))
+        self.assertEqual(self.changes()[1:], [("alice", "password reset", 2, "sync-users"),
+                                              ("alice", "disabled", 2, "sync-users")])
+        self.assert_ok(self.sync(user("alice", disabled=False)), SUMMARY % (0, 0, 0, 1, 0, 0))
+        self.assertEqual(self.row("alice"), (kept, None, None))
+
+    def test_reset_while_locked_keeps_the_new_hash_aside(self):
+        self.sync(user("alice", ALICE, disabled=True))
+        result = self.cli("-v", "sync-users", self.users_file(user("alice", ALICE2, reset=True)))
+        self.assert_ok(result, "password reset alice: the new password is kept aside while the user is disabled\n"
+                       + SUMMARY % (0, 1, 0, 0, 0, 0))
+        password_hash, kept, disabled_at = self.row("alice")
+        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertTrue(passwords.verify_password(ALICE2, kept))
+        # The same file again: the kept hash already verifies, nothing is written.
+        self.assert_ok(self.sync(user("alice", ALICE2, reset=True)), SUMMARY % (0, 0, 0, 0, 1, 0))
+        self.assertEqual(self.row("alice"), (password_hash, kept, disabled_at))
+        self.assert_ok(self.sync(user("alice", ALICE, reset=True, disabled=False)), SUMMARY % (0, 1, 0, 1, 0, 0))
+        self.assertTrue(passwords.verify_password(ALICE, self.row("alice")[0]))
+        self.assertEqual(self.row("alice")[1:], (None, None))
+
+    def test_new_user_created_locked(self):
+        given = passwords.hash_password(BOB, low_policy())
+        result = self.cli("-v", "sync-users", self.users_file(
+            user("alice", disabled=True), user("bob", password_hash=given, disabled=True), user("carol", CAROL, disabled=True)))
+        self.assert_ok(result, "created and disabled alice: without a password\ncreated and disabled bob\n"
+                       "created and disabled carol\n" + SUMMARY % (3, 0, 3, 0, 0, 0))
+        self.assertEqual(self.row("alice")[:2], (store.DISABLED_HASH, None))
+        self.assertEqual(self.row("bob")[:2], (store.DISABLED_HASH, given))
+        self.assertTrue(passwords.verify_password(CAROL, self.row("carol")[1]))
+        self.assertEqual([change[:2] for change in self.changes()],
+                         [("alice", "created"), ("alice", "disabled"), ("bob", "created"), ("bob", "disabled"),
+                          ("carol", "created"), ("carol", "disabled")])
+        # Without a password there is nothing to restore: enabling needs a new one.
+        before = self.db_bytes()
+        result = self.sync(user("alice", disabled=False))
+        self.assertEqual(result.code, 65)
+        self.assertEqual(result.stderr.splitlines()[-1],
+                         '%s: users[0]: "alice" has no password to restore (it was created disabled without one): '
+                         'to enable it, give it a password or password_hash with reset_on_next_run: true'
+                         % self.path("users.json"))
+        self.assertEqual(self.db_bytes(), before)
+        self.assert_ok(self.sync(user("alice", ALICE, reset=True, disabled=False)), SUMMARY % (0, 1, 0, 1, 0, 2))
+        self.assertTrue(passwords.verify_password(ALICE, self.row("alice")[0]))
+
+    def test_a_hash_starting_with_an_exclamation_mark_is_refused(self):
+        given = passwords.hash_password(BOB, low_policy())
+        for name, text in (("users.json", json.dumps({"users": [user("bob", password_hash="!" + given)]})),
+                           ("users.yaml", 'users:\n  - username: bob\n    password_hash: "!%s"\n' % given)):
+            with self.subTest(name=name):
+                path = self.write(name, text)
+                for command in ("sync-users", "check-config"):
+                    result = self.cli(command, path)
+                    self.assertEqual(result.code, 65)
+                    self.assertIn('password_hash: a hash starting with "!" is not accepted; to disable the user, '
+                                  'write "disabled: true"', result.stderr)
+                    self.assertNotIn(given, result.stderr)
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_users_not_in_the_file_are_reported_never_changed(self):
+        self.sync(user("alice", ALICE), user("bob", BOB), user("carol", CAROL, disabled=True))
+        before = self.query("SELECT * FROM users ORDER BY id")
+        path = self.users_file(user("alice", ALICE))
+        self.assert_ok(self.cli("sync-users", path), SUMMARY % (0, 0, 0, 0, 1, 2))
+        self.assert_ok(self.cli("-v", "sync-users", path),
+                       "unchanged alice\nnot in file bob\nnot in file carol (disabled)\n" + SUMMARY % (0, 0, 0, 0, 1, 2))
+        self.assert_ok(self.cli("sync-users", "--dry-run", path),
+                       "unchanged alice\nnot in file bob\nnot in file carol (disabled)\n"
+                       + (SUMMARY % (0, 0, 0, 0, 1, 2))[:-1] + " (dry run)\n")
+        result = json.loads(self.cli("sync-users", "--format", "json", path).stdout)
+        self.assertEqual((result["not_in_file"], result["disabled"], result["counts"]["not_in_file"]),
+                         (["bob", "carol"], [], 2))
+        self.assertEqual(self.query("SELECT * FROM users ORDER BY id"), before)
+        self.assertEqual(self.query("SELECT disabled, enabled, not_in_file FROM sync_runs ORDER BY id DESC LIMIT 1"),
+                         [(0, 0, 2)])
+
+    def test_disable_missing(self):
+        self.sync(user("alice", ALICE), user("bob", BOB), user("carol", CAROL, disabled=True), user("dave", DAVE))
+        bob_hash = self.row("bob")[0]
+        path = self.users_file(user("alice", ALICE), user("dave", DAVE, disabled=True))
+        dry = self.cli("-v", "sync-users", "--disable-missing", "--dry-run", path)
+        result = self.cli("-v", "sync-users", "--disable-missing", path)
+        expected = ("unchanged alice\ndisabled dave\ndisabled bob: not in the file\nnot in file carol (disabled)\n"
+                    + SUMMARY % (0, 0, 2, 0, 1, 2))
+        self.assert_ok(result, expected)
+        self.assert_ok(dry, expected[:-1] + " (dry run)\n")
+        self.assertEqual(self.row("bob")[:2], (store.DISABLED_HASH, bob_hash))
+        self.assertEqual(self.query("SELECT disabled, enabled, not_in_file FROM sync_runs ORDER BY id DESC LIMIT 1"),
+                         [(2, 0, 2)])
+        self.assertEqual(self.changes()[-2:], [("dave", "disabled", 2, "sync-users"), ("bob", "disabled", 2, "sync-users")])
+
+    def test_guards_refuse_the_whole_run(self):
+        self.sync(*[user("user%02d" % n, password_hash=passwords.hash_password(BOB, low_policy())) for n in range(12)])
+        before = self.db_bytes()
+        empty = self.users_file(name="empty.json")
+        keep_one = self.users_file(user("user00"), user("alice", ALICE), name="one.json")
+        explicit = self.users_file(user("user00"), user("user01", disabled=True), user("user02", disabled=True),
+                                   name="explicit.json")
+        cases = [
+            ([empty], "%s: the file lists no users, so --disable-missing would disable every user of the database (12): "
+                      "refusing, since an empty file is more likely a mistake than a wish; to disable users, list them "
+                      'with "disabled: true"' % empty),
+            (["--max-disable", "all", empty], None),
+            ([keep_one], "%s: --disable-missing would disable 11 users that are not in the file, more than "
+                         "--max-disable 10: refusing; check the file, then allow it with --max-disable 11 "
+                         "(or --max-disable all)" % keep_one),
+            (["--max-disable", "8", explicit], "%s: --disable-missing would disable 9 users that are not in the file, "
+                                               "more than --max-disable 8: refusing; check the file, then allow it "
+                                               "with --max-disable 9 (or --max-disable all)" % explicit),
+        ]
+        for options, message in cases:
+            for dry in ([], ["--dry-run"]):
+                with self.subTest(options=options, dry=dry):
+                    result = self.cli("sync-users", "--disable-missing", *(dry + options))
+                    self.assertEqual((result.code, result.stdout), (65, ""))
+                    self.assertEqual(result.stderr, (message or result.stderr.splitlines()[0]) + "\n")
+                    self.assertEqual(self.db_bytes(), before, "nothing written")
+        self.assertEqual(self.query("SELECT count(*) FROM sync_runs"), [(1,)])
+        # The limits, met: the run goes through.
+        self.assert_ok(self.cli("sync-users", "--disable-missing", "--max-disable", "9", explicit),
+                       SUMMARY % (0, 0, 11, 0, 1, 9))
+        self.assert_ok(self.cli("sync-users", "--disable-missing", "--max-disable", "0", explicit),
+                       SUMMARY % (0, 0, 0, 0, 3, 9))
+
+    def test_bad_max_disable_is_a_usage_error(self):
+        for value in ("-1", "ten", "", "1e3", "ALL", "\u0661"):
+            with self.subTest(value=value):
+                result = self.sync(user("alice", ALICE), options=["--disable-missing", "--max-disable", value])
+                self.assertEqual(result.code, 64)
+                self.assertIn("--max-disable", result.stderr)
+        self.assertFalse(os.path.exists(self.db))
+
+    def test_dry_run_equals_the_real_run(self):
+        self.sync(user("alice", ALICE), user("bob", BOB), user("carol", CAROL, disabled=True), user("dave", DAVE),
+                  user("erin", disabled=True))
+        entries = [user("alice", ALICE2, reset=True, disabled=True), user("carol", BOB, reset=True, disabled=False),
+                   user("frank", disabled=True), user("gina", DAVE), user("erin", ALICE, reset=True)]
+        for before_command, options in ((["-v"], []), ([], ["--format", "json"])):
+            with self.subTest(options=options):
+                path = self.users_file(*entries)
+                before = self.db_bytes()
+                dry = self.cli(*(before_command + ["sync-users", "--disable-missing", "--dry-run"] + options + [path]))
+                self.assertEqual(self.db_bytes(), before)
+                real = self.cli(*(before_command + ["sync-users", "--disable-missing"] + options + [path]))
+                self.assertEqual((dry.code, real.code), (0, 0), dry.stderr + real.stderr)
+                if not options:
+                    self.assertEqual(dry.stdout, real.stdout[:-1] + " (dry run)\n")
+                    self.assertIn("password reset and disabled alice", real.stdout)
+                    self.assertIn("password reset and enabled carol", real.stdout)
+                else:
+                    self.assertEqual(dict(json.loads(dry.stdout), dry_run=False), json.loads(real.stdout))
+                # Put the database back for the second format.
+                with open(self.db, "wb") as handle:
+                    handle.write(before)
+
+    def test_a_second_run_writes_no_user_and_no_change(self):
+        self.sync(user("alice", ALICE), user("bob", BOB), user("carol", CAROL))
+        path = self.users_file(user("alice", ALICE2, reset=True, disabled=True), user("bob", disabled=False),
+                               user("dave", DAVE, disabled=True))
+        self.assert_ok(self.cli("sync-users", "--disable-missing", path), SUMMARY % (1, 1, 3, 0, 1, 1))
+        users = self.query("SELECT * FROM users ORDER BY id")
+        changes = self.changes()
+        self.assert_ok(self.cli("sync-users", "--disable-missing", path), SUMMARY % (0, 0, 0, 0, 3, 1))
+        self.assertEqual(self.query("SELECT * FROM users ORDER BY id"), users)
+        self.assertEqual(self.changes(), changes)
+        self.assertEqual(self.query("SELECT count(*) FROM sync_runs"), [(3,)], "still one sync_runs row per run")
+
+    def test_version_1_database_is_upgraded_by_the_first_sync(self):
+        import shutil
+
+        shutil.copyfile(os.path.join(support.DATA, "schema-v1.sqlite"), self.db)
+        before = self.db_bytes()
+        path = self.users_file(user("alice"), user("dave"), user("carol", disabled=True))
+        result = self.cli("-v", "sync-users", "--disable-missing", "--dry-run", path)
+        self.assert_ok(result, "unchanged alice\nunchanged dave\ndisabled carol\ndisabled bob: not in the file\n"
+                       + (SUMMARY % (0, 0, 2, 0, 2, 1))[:-1] + " (dry run)\n")
+        self.assertEqual(self.db_bytes(), before, "a dry run leaves version 1 as it is")
+        self.assert_ok(self.cli("sync-users", "--disable-missing", path), SUMMARY % (0, 0, 2, 0, 2, 1))
+        self.assertEqual(self.query("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.row("bob")[0], store.DISABLED_HASH)
+        self.assertEqual([change[:3] for change in self.changes()], [("carol", "disabled", 4), ("bob", "disabled", 4)])
+        self.assertEqual(self.query("SELECT source_sha256 FROM sync_runs WHERE id < 4"), [("",)] * 3)
+
+
 class OverlapTest(SyncTestCase):
     """Another run commits between this run's first read and its write lock."""
 
@@ -462,7 +699,7 @@ class OverlapTest(SyncTestCase):
             )
 
         result, calls = self.run_with_interloper([user("alice", ALICE), user("bob", BOB, reset=True)], other_run)
-        self.assert_ok(result, "created 0, password reset 0, unchanged 2\n")
+        self.assert_ok(result, "created 0, password reset 0, disabled 0, enabled 0, unchanged 2, not in file 0\n")
         self.assertEqual(calls, [["bob"], []], "bob's stored hash is verified, nothing more is hashed")
         self.assertEqual(self.users()["bob"][1], made)
         self.assertEqual(self.query("SELECT created, unchanged FROM sync_runs ORDER BY id DESC LIMIT 1"), [(0, 2)])
@@ -475,7 +712,7 @@ class OverlapTest(SyncTestCase):
             connection.execute("UPDATE users SET password_hash = ? WHERE username = 'alice'", (other_hash,))
 
         result, calls = self.run_with_interloper([user("alice", ALICE, reset=True)], other_run)
-        self.assert_ok(result, "created 0, password reset 1, unchanged 0\n")
+        self.assert_ok(result, "created 0, password reset 1, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertEqual(calls, [[], ["alice"]], "hashed under the lock, the only way to avoid a lost update")
         self.assertTrue(passwords.verify_password(ALICE, self.users()["alice"][1]))
 
@@ -486,7 +723,7 @@ class OverlapTest(SyncTestCase):
             connection.execute("DELETE FROM users WHERE username = 'bob'")
 
         result, calls = self.run_with_interloper([user("alice", ALICE), user("bob", BOB)], other_run)
-        self.assert_ok(result, "created 1, password reset 0, unchanged 1\n")
+        self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 1, not in file 0\n")
         self.assertTrue(passwords.verify_password(BOB, self.users()["bob"][1]))
 
     def test_no_change_meanwhile_reads_nothing_again(self):
@@ -494,5 +731,5 @@ class OverlapTest(SyncTestCase):
 
         with mock.patch.object(store.UserStore, "snapshot", autospec=True, side_effect=store.UserStore.snapshot) as spy:
             result = self.sync(user("alice", ALICE, reset=True), user("bob", BOB))
-        self.assert_ok(result, "created 1, password reset 0, unchanged 1\n")
+        self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 1, not in file 0\n")
         self.assertEqual(spy.call_count, 1)

@@ -155,6 +155,43 @@ class SchemaRulesTest(unittest.TestCase):
         self.assertFalse(parse_json({"users": [{"username": "a", "reset_on_next_run": False}]})[0]
                          .reset_on_next_run)
 
+    def test_disabled_key(self):
+        self.assertIsNone(parse_json({"users": [{"username": "a"}]})[0].disabled, "absent: leave the state")
+        for value in (True, False, None):
+            with self.subTest(json=value):
+                self.assertIs(parse_json({"users": [{"username": "a", "disabled": value}]})[0].disabled, value)
+        spellings = [("true", True), ("Yes", True), ("ON", True), ("false", False), ("no", False), ("off", False),
+                     ("", None), ("~", None)]
+        for text, value in spellings:
+            with self.subTest(yaml=text):
+                entries = users_file.parse(("users:\n  - username: a\n    disabled: %s\n" % text).encode(), "t.yaml")
+                self.assertIs(entries[0].disabled, value)
+        for bad, got in (('"true"', "a string"), ("1", "a number")):
+            with self.subTest(json=bad):
+                self.assertEqual(json_errors(json.loads('{"users": [{"username": "a", "disabled": %s}]}' % bad)),
+                                 ["t.json: users[0].disabled: expected a boolean (true or false), got %s" % got])
+        with self.assertRaises(ErrorList) as caught:
+            users_file.parse(b'users:\n  - username: a\n    disabled: "yes"\n', "t.yaml")
+        self.assertEqual([str(error) for error in caught.exception.errors], [
+            't.yaml:3:15: users[0].disabled: expected a boolean (true, false, yes, no, on or off, in any case, '
+            'without quotes), got a quoted string'])
+        # A new user created disabled needs no password; a reset still does.
+        self.assertEqual(parse_json({"users": [{"username": "a", "disabled": True}]})[0].password, None)
+        self.assertEqual(json_errors({"users": [{"username": "a", "disabled": True, "reset_on_next_run": True}]}),
+                         ['t.json: users[0].reset_on_next_run: true requires "password" or "password_hash"'])
+
+    def test_a_hash_starting_with_an_exclamation_mark_points_to_disabled(self):
+        policy = passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000)
+        good = passwords.hash_password("SECRET-pw", policy)
+        message = ('users[0].password_hash: a hash starting with "!" is not accepted; '
+                   'to disable the user, write "disabled: true" and keep its hash as it is')
+        for bad in ["!" + good, "!", "!!SECRET", "!disabled"]:
+            with self.subTest(hash=bad):
+                self.assertEqual(json_errors({"users": [{"username": "a", "password_hash": bad}]}), ["t.json: " + message])
+        with self.assertRaises(ErrorList) as caught:
+            users_file.parse(('users:\n  - username: a\n    password_hash: "!%s"\n' % good).encode(), "t.yaml")
+        self.assertEqual(report(caught.exception), "t.yaml:3:20: " + message + "\n")
+
     def test_password_hash_is_checked_by_the_passwords_module(self):
         policy = passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000)
         good = passwords.hash_password("SECRET-pw", policy)
@@ -175,7 +212,7 @@ class SchemaRulesTest(unittest.TestCase):
             ("passwd", 'users[0].passwd: unknown key; did you mean "password"?'),
             ("mail", 'users[0].mail: unknown key; did you mean "email"?'),
             ("groups", "users[0].groups: unknown key; expected one of: "
-                       "username, password, password_hash, email, reset_on_next_run"),
+                       "username, password, password_hash, email, reset_on_next_run, disabled"),
             ("password:hunter2", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
             ("pass word", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
         ]
@@ -369,7 +406,7 @@ class NoSecretInExcerptsTest(unittest.TestCase):
             "        reset_on_next_rn: yes\n"
             "        ^\n"
             "hand.yaml:8:5: users[1].pw: unknown key; expected one of: "
-            "username, password, password_hash, email, reset_on_next_run\n"
+            "username, password, password_hash, email, reset_on_next_run, disabled\n"
             + self.hash_error("hand.yaml:9:20: users[1].password_hash: ", "SECRET-4")))
 
     @staticmethod

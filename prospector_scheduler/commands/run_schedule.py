@@ -50,11 +50,12 @@ def add_arguments(parser):
 
 @command("run-schedule", "Run the jobs of a schedule file, in the foreground, until stopped.", add_arguments)
 def run_schedule(ctx, args):
-    from prospector_scheduler import schedule_file, scheduling
+    from prospector_scheduler import metrics_file, schedule_file, scheduling
 
     path, registry, schedule = scheduling.load(ctx, args)
     runner = scheduling.build(ctx, schedule, reload=lambda: schedule_file.read(path, registry),
-                              log_format=args.log_format, grace=args.grace)
+                              log_format=args.log_format, grace=args.grace,
+                              on_run_end=metrics_file.run_end_hook(ctx.settings, ctx.log.warning))
     if args.once:
         return runner.run_once()
     return runner.run_forever()

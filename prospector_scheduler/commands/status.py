@@ -22,6 +22,7 @@ Example:  prospector-scheduler --db /var/lib/prospector/prospector.db status
 
 import argparse
 
+from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
 
 FORMATS = ("text", "json", "prometheus")
@@ -42,6 +43,10 @@ def add_arguments(parser):
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text (default), json, or prometheus (the text exposition format)")
     parser.add_argument("--job", metavar="NAME", help="only this job")
+    parser.add_argument(
+        "--schedule", metavar="FILE", default=None,
+        help="also list the jobs of this schedule file that never ran (default: $%s, when set)"
+             % arguments.SCHEDULE_ENVIRONMENT_VARIABLE)
     parser.add_argument("--check", action="store_true",
                         help="be a Nagios/Icinga check: one status line, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     parser.add_argument("--warning", type=age, metavar="AGE",
@@ -72,11 +77,11 @@ def status(ctx, args):
         return check(ctx, args, now)
     if args.warning is not None or args.critical is not None:
         raise UsageError("status: --warning and --critical go with --check (see 'prospector-scheduler status --help')")
-    statuses = metrics.read_database(ctx.settings.db_path)
+    statuses = metrics.read_database(ctx.settings.db_path, scheduled_jobs(ctx, args))
     if args.job is not None:
         statuses = [status for status in statuses if status.job == args.job]
         if not statuses:
-            raise UsageError("status: unknown job %r: no run of it is recorded" % args.job)
+            raise UsageError("status: unknown job %r: no run of it is recorded and no schedule names it" % args.job)
     if args.format == "prometheus":
         ctx.stdout.write(metrics.prometheus_text(statuses))
     elif args.format == "json":
@@ -99,12 +104,24 @@ def check(ctx, args, now):
     if args.format != "text":
         raise CheckUnknownError("--check prints one status line: leave out --format")
     try:
-        statuses = metrics.read_database(ctx.settings.db_path)
+        statuses = metrics.read_database(ctx.settings.db_path, scheduled_jobs(ctx, args))
     except ProspectorError as error:
-        raise CheckUnknownError(error.message) from None
+        raise CheckUnknownError(str(error).splitlines()[0]) from None
     result = nagios_check.check(statuses, now, args.warning, args.critical, args.job)
     ctx.stdout.write(result.line() + "\n")
     return result.state
+
+
+def scheduled_jobs(ctx, args):
+    """The job names of the schedule file (--schedule, else $PROSPECTOR_SCHEDULE), or none without one."""
+    path = args.schedule or ctx.environ.get(arguments.SCHEDULE_ENVIRONMENT_VARIABLE)
+    if not path:
+        return ()
+    from prospector_scheduler import schedule_file
+    from prospector_scheduler.registry import Registry
+
+    schedule = schedule_file.read(path, Registry(warn=ctx.log.warning))
+    return [job.name for job in schedule.jobs]
 
 
 def age_seconds(status, now):

@@ -2,20 +2,27 @@
 
 A user in the file and not in the database is created; a user in both with
 reset_on_next_run: true gets the file's password unless the stored hash already
-verifies it under the current hashing policy; every other user, and every user
-not in the file, is left as it is (emails of existing users are never changed,
-only reported with -v and --dry-run). Passwords are hashed before the write
-lock is taken, in parallel; the plan is checked again under the lock, so an
-overlapping run cannot cause a duplicate, a lost update or a failure. Every
-change is written, with one row in the sync_runs audit table, or none is.
+verifies it under the current hashing policy; disabled: true disables a user
+(its hash is kept aside, nothing can log in) and disabled: false enables it
+again with its old password; every other user is left as it is (emails of
+existing users are never changed, only reported with -v and --dry-run). Users
+in the database and not in the file are reported, and disabled only with
+--disable-missing: never when the file lists no users, nor more than
+--max-disable N of them (default 10; "all" lifts the limit). Passwords are
+hashed before the write lock is taken, in parallel; the plan is checked again
+under the lock, so an overlapping run cannot cause a duplicate, a lost update
+or a failure. Every change is written, with one row in the sync_runs audit
+table and one in user_changes per change, or none is.
 
-Prints "created N, password reset N, unchanged N" (nothing with -q; one line
-per user with -v). --dry-run prints the plan and writes nothing, not even a
-missing database. Exits 0 (with or without changes), 65 invalid file, 66
-unreadable file, 73 database cannot be opened or created, 74 disk full, 75
-another run holds the database for longer than --wait.
+Prints "created N, password reset N, disabled N, enabled N, unchanged N, not
+in file N" (nothing with -q; one line per user with -v). --dry-run prints the
+plan and writes nothing, not even a missing database. Exits 0 (with or without
+changes), 65 invalid file or a guard of --disable-missing, 66 unreadable file,
+73 database cannot be opened or created, 74 disk full, 75 another run holds
+the database for longer than --wait.
 
 Example:  prospector-scheduler --db /var/lib/prospector/prospector.db sync-users /etc/prospector/users.yaml
+          prospector-scheduler sync-users --disable-missing --dry-run users.yaml
           sops -d users.yaml | prospector-scheduler sync-users --input-format yaml -
 """
 
@@ -23,6 +30,9 @@ import argparse
 
 from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
+
+# As sync_plan.MAX_DISABLE, which this module does not import at start-up.
+MAX_DISABLE = 10
 
 
 def seconds(text):
@@ -34,6 +44,15 @@ def seconds(text):
     if not value >= 0 or value == float("inf"):
         raise argparse.ArgumentTypeError("expected a number of seconds, zero or more, got %r" % text)
     return value
+
+
+def user_count(text):
+    """An argparse type: a number of users, zero or more, or "all" (None: no limit)."""
+    if text == "all":
+        return None
+    if not text or text.strip("0123456789") or len(text) > 9:
+        raise argparse.ArgumentTypeError('expected a number of users or "all", got %r' % text)
+    return int(text)
 
 
 def add_arguments(parser):
@@ -48,6 +67,15 @@ def add_arguments(parser):
         default=30.0,
         metavar="SECONDS",
         help="how long to wait for another run holding the database before exiting 75 (default: 30)",
+    )
+    parser.add_argument(
+        "--disable-missing", action="store_true",
+        help="disable the users of the database that the file does not list (refused when it lists none)",
+    )
+    parser.add_argument(
+        "--max-disable", type=user_count, default=MAX_DISABLE, metavar="N",
+        help="with --disable-missing, refuse the run when it would disable more than N users "
+             "not in the file (default: %d; \"all\": no limit)" % MAX_DISABLE,
     )
 
 
@@ -64,6 +92,8 @@ def sync_users(ctx, args):
         dry_run=args.dry_run,
         environ=ctx.environ,
         warn=ctx.log.warning,
+        disable_missing=args.disable_missing,
+        max_disable=args.max_disable,
     )
     report(ctx, args.format, result.plan, dry_run=result.dry_run)
     return 0
@@ -77,22 +107,15 @@ def report(ctx, output_format, plan, dry_run):
     if output_format == "json":
         import json
 
-        result = {
-            "dry_run": dry_run,
-            "created": [action.username for action in plan.of_kind(sync_plan.CREATE)],
-            "password_reset": [action.username for action in plan.of_kind(sync_plan.RESET)],
-            "unchanged": [action.username for action in plan.of_kind(sync_plan.UNCHANGED)],
-            "email_differs": [
-                {"username": action.username, "file": action.entry.email, "database": action.stored_email}
-                for action in plan.actions
-                if action.email_differs
-            ],
-            "counts": {
-                "created": counts[sync_plan.CREATE],
-                "password_reset": counts[sync_plan.RESET],
-                "unchanged": counts[sync_plan.UNCHANGED],
-            },
-        }
+        result = {"dry_run": dry_run}
+        for kind in sync_plan.KINDS:
+            result[kind.replace(" ", "_")] = [action.username for action in plan.of_kind(kind)]
+        result["email_differs"] = [
+            {"username": action.username, "file": action.entry.email, "database": action.stored_email}
+            for action in plan.actions
+            if action.email_differs
+        ]
+        result["counts"] = dict((kind.replace(" ", "_"), counts[kind]) for kind in sync_plan.KINDS)
         ctx.stdout.write(json.dumps(result, indent=2) + "\n")
         return
     # -q silences a real run; a dry run's plan is what it was asked for.
@@ -100,14 +123,38 @@ def report(ctx, output_format, plan, dry_run):
         return
     lines = []
     if ctx.settings.verbose or dry_run:
-        for action in plan.actions:
-            line = "%s %s" % (action.kind, action.username)
-            if action.email_differs:
-                line += ": the file's email %s differs from the database's %s, which is kept" % (
-                    action.entry.email,
-                    action.stored_email if action.stored_email is not None else "(none)",
-                )
-            lines.append(line)
+        lines.extend(escaped(describe(action)) for action in plan.actions + plan.missing)
     summary = ", ".join("%s %d" % (kind, counts[kind]) for kind in sync_plan.KINDS)
     lines.append(summary + (" (dry run)" if dry_run else ""))
     ctx.stdout.write("\n".join(lines) + "\n")
+
+
+def describe(action):
+    """The -v line of one user: what happened to it, and what the reader should know."""
+    from prospector_scheduler import sync_plan
+
+    if action.changes:
+        line = "%s %s" % (" and ".join(action.changes), action.username)
+    else:
+        line = "%s %s" % (action.kind, action.username)
+        if action.disabled_before is not None:
+            line += " (disabled)"
+    notes = []
+    if action.entry is None and action.changes:
+        notes.append("not in the file")
+    if sync_plan.RESET in action.changes and action.disabled_after:
+        notes.append("the new password is kept aside while the user is disabled")
+    if sync_plan.CREATE in action.changes and action.disabled_after and not action.new_password:
+        notes.append("without a password")
+    if action.email_differs:
+        notes.append("the file's email %s differs from the database's %s, which is kept" % (
+            action.entry.email, action.stored_email if action.stored_email is not None else "(none)"))
+    return line + (": " + "; ".join(notes) if notes else "")
+
+
+def escaped(text):
+    """``text`` with control characters shown as escapes, so that a name cannot drive the terminal."""
+    import re
+
+    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]",
+                  lambda match: match.group().encode("unicode_escape").decode("ascii"), text)

@@ -69,7 +69,7 @@ def _sync(db, path, environ):
     started = time.perf_counter()
     code = main(["--db", db, "sync-users", path], stdin=io.StringIO(""), stdout=out, stderr=err, environ=environ)
     elapsed = time.perf_counter() - started
-    if code != 0 or not out.getvalue().startswith("created 0, password reset 0, unchanged "):
+    if code != 0 or not out.getvalue().startswith("created 0, password reset 0, disabled 0, enabled 0, unchanged "):
         raise RuntimeError("the sync failed or changed something: %r %r" % (out.getvalue(), err.getvalue()))
     return elapsed
 
