@@ -10,7 +10,9 @@ import os
 import sys
 
 from prospector_scheduler import __version__
-from prospector_scheduler.context import PROGRAM, QUIET, NORMAL, VERBOSE, Context, Log, Settings, db_path_from
+from prospector_scheduler.context import (
+    PROGRAM, QUIET, NORMAL, VERBOSE, Context, Log, Settings, db_path_from, db_path_given,
+)
 from prospector_scheduler.errors import ExitCode, ProspectorError, UsageError
 from prospector_scheduler.registry import Registry
 
@@ -134,8 +136,12 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     invocation = {} if invocation is None else invocation
     options = _global_parser(stdout).parse_args(argv)
     verbosity = QUIET if options.quiet else VERBOSE if options.verbose else NORMAL
-    settings = Settings(db_path=db_path_from(options.db, environ), verbosity=verbosity,
-                        metrics_file=options.metrics_file)
+    settings = Settings(
+        db_path=db_path_from(options.db, environ),
+        verbosity=verbosity,
+        metrics_file=options.metrics_file,
+        db_path_given=db_path_given(options.db, environ),
+    )
     log = Log(stderr, verbosity)
     if options.version:
         stdout.write("%s %s\n" % (PROGRAM, __version__))

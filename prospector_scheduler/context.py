@@ -16,14 +16,15 @@ VERBOSE = 1
 
 
 # Not a typing.NamedTuple: typing is too slow to import at every start-up.
-class Settings(collections.namedtuple("Settings", "db_path verbosity metrics_file")):
-    """The global options of one run: the database path, the verbosity (-1, 0 or 1) and
-    the ``--metrics-file`` path (None without it)."""
+class Settings(collections.namedtuple("Settings", "db_path verbosity metrics_file db_path_given")):
+    """The global options of one run: the database path, the verbosity (-1, 0 or 1),
+    the ``--metrics-file`` path (None without it), and whether the database path was
+    given (``--db`` or $PROSPECTOR_DB) rather than the default."""
 
     __slots__ = ()
 
-    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL, metrics_file=None):
-        return super(Settings, cls).__new__(cls, db_path, verbosity, metrics_file)
+    def __new__(cls, db_path=DEFAULT_DB, verbosity=NORMAL, metrics_file=None, db_path_given=True):
+        return super(Settings, cls).__new__(cls, db_path, verbosity, metrics_file, db_path_given)
 
     @property
     def quiet(self):
@@ -80,7 +81,21 @@ class Context(object):
 
 
 def db_path_from(option, environ):
-    """The database path: ``--db``, else $PROSPECTOR_DB, else ``prospector.db``."""
-    if option:
+    """The database path: ``--db``, else $PROSPECTOR_DB, else ``prospector.db``.
+
+    An empty ``--db ""`` is a UsageError rather than the default (a variable
+    that expanded to nothing in a crontab); an empty $PROSPECTOR_DB counts as
+    unset, as the shell's convention has it.
+    """
+    if option is not None:
+        if not option:
+            from prospector_scheduler.errors import UsageError
+
+            raise UsageError("--db: the path is empty (leave out --db for the default, %s)" % DEFAULT_DB)
         return option
     return environ.get(DB_ENVIRONMENT_VARIABLE) or DEFAULT_DB
+
+
+def db_path_given(option, environ):
+    """Whether the database path was chosen (``--db`` or $PROSPECTOR_DB) rather than defaulted."""
+    return bool(option) or bool(environ.get(DB_ENVIRONMENT_VARIABLE))

@@ -13,10 +13,18 @@ import datetime
 import errno
 import os
 import pathlib
+import re
 import sqlite3
+import stat
 from typing import NamedTuple, Optional
 
-from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
+from prospector_scheduler.errors import BusyError, CantCreateError, DataError, OutputError
+
+try:  # Imported now: after a change of effective user the modules' directory may be out of reach.
+    import grp
+    import pwd
+except ImportError:  # not on Windows
+    grp = pwd = None
 
 SCHEMA_VERSION = 3
 
@@ -110,7 +118,33 @@ MIGRATIONS = (
 )
 
 OUR_TABLES = ("users", "sync_runs", "user_changes", "job_runs")
+# The columns each schema version must have, checked at every open: a file that
+# says it is version N but lacks them was not made by this tool.
+_COLUMNS_1 = {
+    "users": ("id", "username", "email", "password_hash", "created_at", "updated_at"),
+    "sync_runs": (
+        "id", "started_at", "ended_at", "source", "source_sha256", "created", "password_reset",
+        "unchanged", "host", "os_user", "tool_version",
+    ),
+}
+_COLUMNS_2 = {
+    "users": _COLUMNS_1["users"] + ("disabled_at", "kept_password_hash"),
+    "sync_runs": _COLUMNS_1["sync_runs"] + ("disabled", "enabled", "not_in_file"),
+    "user_changes": ("id", "changed_at", "username", "change", "sync_run", "command", "os_user", "host"),
+}
+_COLUMNS_3 = dict(_COLUMNS_2, job_runs=(
+    "id", "job", "scheduled_for", "trigger", "started_at", "ended_at", "duration", "exit_code", "outcome",
+    "host", "pid",
+))
+COLUMNS_OF_VERSION = {1: _COLUMNS_1, 2: _COLUMNS_2, 3: _COLUMNS_3}
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# SQLite keeps its busy timeout in milliseconds in a C int: 2**31 ms is 24.8 days.
+# A day is far more than any run should wait for another.
+MAX_WAIT = 86400.0
+# The constraint messages of SQLite that name only the constraint, never a value.
+_CONSTRAINT_MESSAGE = re.compile(
+    r"(UNIQUE|NOT NULL|CHECK|FOREIGN KEY|PRIMARY KEY) constraint failed(: [A-Za-z0-9_., ]{1,200})?\Z"
+)
 
 
 # Host parameters in one statement: SQLite before 3.32 allows at most 999.
@@ -200,13 +234,19 @@ def database_error(error, path, wait=None, read_only=False):
     """The ``ProspectorError`` for an ``sqlite3.Error``, or None when it is a bug.
 
     ``read_only`` tells that the connection only reads: SQLite then says
-    "readonly database" only when it finds a write that an interrupted run left
-    behind (a hot journal) and cannot roll it back.
+    "readonly database" when it cannot roll back the write of an interrupted
+    run (a hot journal) or cannot create the files a WAL database needs.
 
     SQLite's messages are fixed English text, the same in every version, and
     the error codes are only exposed from Python 3.11, so the text decides.
     """
     text = str(error)
+    if isinstance(error, sqlite3.IntegrityError):
+        shown = text if _CONSTRAINT_MESSAGE.match(text) else "a constraint or trigger of the database refused it"
+        return DataError(
+            "the database %s refuses this data: %s (a rule of the database, not of prospector-scheduler; "
+            "nothing was written)" % (path, shown)
+        )
     if "database is locked" in text or "database table is locked" in text:
         waited = "" if wait is None else " after waiting %g seconds" % wait
         return BusyError(
@@ -220,29 +260,184 @@ def database_error(error, path, wait=None, read_only=False):
         return CantCreateError("%s is not an SQLite database" % path)
     if "malformed" in text:
         return CantCreateError("the database %s is damaged (%s)" % (path, text))
-    if "readonly database" in text and read_only:
-        return CantCreateError(
-            "the database %s holds the unfinished write of an interrupted run, which a read-only "
-            "command cannot roll back: run sync-users (without --dry-run) to repair it" % path
-        )
+    if ("readonly database" in text or "unable to open database file" in text) and read_only:
+        return _read_only_problem(path)
     if "readonly database" in text:
         return CantCreateError(
-            "the database %s is read-only: the file and its directory must be writable" % path
+            "the database %s is read-only: the file and its directory must be writable; %s"
+            % (path, _facts(path, os.path.dirname(os.path.abspath(path))))
         )
     if "unable to open database file" in text:
         return CantCreateError(
-            "cannot open the database %s: the file and its directory must be "
-            "readable and writable" % path
+            "cannot open the database %s: the file and its directory must be readable and writable; %s"
+            % (path, _facts(path, os.path.dirname(os.path.abspath(path))))
         )
     return None
 
 
+def _read_only_problem(path):
+    """Why a read-only connection could not read ``path``, as a ``CantCreateError``."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if _has_hot_journal(path):
+        return CantCreateError(
+            "the database %s holds the unfinished write of an interrupted run, which a read-only "
+            "command cannot roll back: run sync-users (without --dry-run) to repair it" % path
+        )
+    if _is_wal(path) and not _may_write(directory, os.W_OK | os.X_OK):
+        return CantCreateError(
+            "cannot read the database %s: it is in WAL mode, and reading a WAL database needs its "
+            "directory writable (SQLite creates %s-shm there); %s" % (path, path, _facts(directory))
+        )
+    return CantCreateError(
+        "cannot read the database %s: the file and its directory must be readable; %s"
+        % (path, _facts(path, directory))
+    )
+
+
+def _has_hot_journal(path):
+    try:
+        return os.path.getsize(path + "-journal") > 0
+    except OSError:
+        return False
+
+
+def _is_wal(path):
+    """Whether the file's header says WAL mode (bytes 18 and 19 are 2)."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18:20] == b"\x02\x02"
+
+
+# Who may do what: every permission message names the path, its owner and mode,
+# and the effective user, so that the reader knows which side to change.
+
+
+def effective_user():
+    """The name of the effective user, from the password database rather than the environment."""
+    if pwd is None:
+        return "unknown"
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return "uid %d" % os.geteuid()
+
+
+def _owner(status):
+    if pwd is None:
+        return "uid %d" % status.st_uid
+    try:
+        user = pwd.getpwuid(status.st_uid).pw_name
+    except KeyError:
+        user = str(status.st_uid)
+    try:
+        group = grp.getgrgid(status.st_gid).gr_name
+    except KeyError:
+        group = str(status.st_gid)
+    return "%s:%s" % (user, group)
+
+
+def ownership(path):
+    """``"PATH is owned by USER:GROUP with mode 0640"``, or says that it cannot be looked at."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return "%s does not exist" % path
+    except OSError as error:
+        return "%s cannot be looked at (%s)" % (path, error.strerror)
+    return "%s is owned by %s with mode %04o" % (path, _owner(status), stat.S_IMODE(status.st_mode))
+
+
+def _facts(*paths):
+    """The ownership of each path and the effective user, for the end of a message."""
+    return "%s; this runs as %s" % ("; ".join(ownership(path) for path in paths), effective_user())
+
+
+def _unsearchable_directory(path):
+    """The first directory on the way to ``path`` that this process may not search, or None."""
+    directory = os.path.dirname(os.path.abspath(path))
+    ancestors = []
+    while True:
+        ancestors.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for directory in reversed(ancestors):
+        if os.path.isdir(directory) and not _may_write(directory, os.X_OK):
+            return directory
+    return None
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def exists(path):
+    """Whether a database file exists at ``path``; ``CantCreateError`` when that cannot be told
+    or when something other than a regular file is there, before SQLite touches it."""
+    if path == "":
+        raise CantCreateError("the database path is empty")
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        if os.path.islink(path):
+            raise CantCreateError(
+                "cannot open the database %s: it is a symbolic link to %s, which does not exist"
+                % (path, os.readlink(path))
+            ) from None
+        return False
+    except NotADirectoryError:
+        raise CantCreateError("cannot open the database %s: a part of the path is not a directory" % path) from None
+    except PermissionError:
+        directory = _unsearchable_directory(path) or os.path.dirname(os.path.abspath(path))
+        raise CantCreateError(
+            "cannot look at the database %s: permission denied on the directory %s; %s"
+            % (path, directory, _facts(directory))
+        ) from None
+    for test, kind in _KINDS:
+        if test(status.st_mode):
+            raise CantCreateError("cannot open the database %s: it is %s, not a regular file" % (path, kind))
+    if not stat.S_ISREG(status.st_mode):
+        raise CantCreateError("cannot open the database %s: it is not a regular file" % path)
+    return True
+
+
+def remove_if_empty(path):
+    """Remove the database file this run created when it is still empty (a failed first write).
+
+    Only a 0-byte file without a journal beside it is removed: that can hold no
+    one's data, so no overlapping run loses anything.
+    """
+    try:
+        if os.path.getsize(path) == 0 and not any(
+            os.path.exists(path + suffix) for suffix in ("-journal", "-wal")
+        ):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 @contextlib.contextmanager
-def translated_errors(path, wait=None, read_only=False):
-    """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are."""
+def translated_errors(path, wait=None, read_only=False, data=False):
+    """Turn the SQLite errors a user can cause into ``ProspectorError``; keep bugs as they are.
+
+    ``data`` tells that the statements write the users file's data: only there
+    is a constraint failure the file's fault (an application's unique index on
+    ``email``, say) rather than a bug of ours.
+    """
     try:
         yield
     except sqlite3.Error as error:
+        if isinstance(error, sqlite3.IntegrityError) and not data:
+            raise
         translated = database_error(error, path, wait, read_only)
         if translated is None:
             raise
@@ -274,7 +469,7 @@ def _cannot_create_message(path, error):
     if error.errno == errno.ENOENT:
         reason = "the directory %s does not exist" % directory
     elif error.errno in (errno.EACCES, errno.EPERM):
-        reason = "permission denied in %s" % directory
+        reason = "permission denied in %s; %s" % (directory, _facts(directory))
     elif error.errno == errno.EROFS:
         reason = "%s is on a read-only file system" % directory
     elif error.errno == errno.EISDIR:
@@ -293,23 +488,36 @@ def check_creatable(path):
     """Raise the ``CantCreateError`` that creating a database at ``path`` would meet, without creating it."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
+        unsearchable = _unsearchable_directory(path)
+        if unsearchable is not None:
+            raise CantCreateError(
+                "cannot create the database %s: permission denied on the directory %s; %s"
+                % (path, unsearchable, _facts(unsearchable))
+            )
         raise CantCreateError("cannot create the database %s: the directory %s does not exist" % (path, directory))
     if not _may_write(directory, os.W_OK | os.X_OK):
-        raise CantCreateError("cannot create the database %s: permission denied in %s" % (path, directory))
+        raise CantCreateError(
+            "cannot create the database %s: permission denied in %s; %s" % (path, directory, _facts(directory))
+        )
 
 
 def _check_writable(path):
     """Fail early, before any slow work, when the file or its directory cannot be written."""
     directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise CantCreateError("cannot open the database %s: it is a directory" % path)
-    if not _may_write(path):
-        raise CantCreateError("the database %s is read-only: the file must be writable" % path)
+    if not _may_write(path, os.R_OK | os.W_OK):
+        raise CantCreateError(
+            "the database %s is not writable: the file must be readable and writable; %s" % (path, _facts(path))
+        )
     if not _may_write(directory, os.W_OK | os.X_OK):
         raise CantCreateError(
             "the database %s cannot be written: its directory %s must be writable "
-            "(SQLite creates its journal there)" % (path, directory)
+            "(SQLite creates its journal there); %s" % (path, directory, _facts(directory))
         )
+
+
+def _check_readable(path):
+    if not _may_write(path, os.R_OK):
+        raise CantCreateError("cannot read the database %s: permission denied; %s" % (path, _facts(path)))
 
 
 def _uri(path, mode):
@@ -329,7 +537,10 @@ def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
     ``CantCreateError`` (73) when the database cannot be opened or created, or
     has a newer schema than this tool knows.
     """
-    if not os.path.exists(path):
+    if not 0 <= wait <= MAX_WAIT:
+        raise ValueError("wait must be between 0 and %g seconds" % MAX_WAIT)
+    created = False
+    if not exists(path):
         if read_only or not create:
             directory = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(directory):
@@ -337,21 +548,28 @@ def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
                     "cannot open the database %s: the directory %s does not exist" % (path, directory)
                 )
             raise CantCreateError("there is no database at %s" % path)
-        create_file(path)
-    elif not read_only:
+        created = create_file(path)
+    elif read_only:
+        _check_readable(path)
+    else:
         _check_writable(path)
-    with translated_errors(path, wait, read_only):
-        connection = sqlite3.connect(
-            _uri(path, "ro" if read_only else "rw"), uri=True, timeout=wait, isolation_level=None
-        )
+    connection = None
     try:
+        with translated_errors(path, wait, read_only):
+            connection = sqlite3.connect(
+                _uri(path, "ro" if read_only else "rw"), uri=True, timeout=wait, isolation_level=None
+            )
         store = UserStore(connection, path, wait, read_only)
+        store.created = created
         if upgrade and not read_only:
             store.upgrade()
         else:
             store.check_version()
     except BaseException:
-        connection.close()
+        if connection is not None:
+            connection.close()
+        if created:
+            remove_if_empty(path)
         raise
     return store
 
@@ -368,6 +586,8 @@ class UserStore(object):
         self.path = path
         self.wait = wait
         self.read_only = read_only
+        # Whether open_database created the file (see remove_if_empty).
+        self.created = False
 
     def close(self):
         self.connection.close()
@@ -378,8 +598,8 @@ class UserStore(object):
     def __exit__(self, *exc_info):
         self.close()
 
-    def _errors(self):
-        return translated_errors(self.path, self.wait, self.read_only)
+    def _errors(self, data=False):
+        return translated_errors(self.path, self.wait, self.read_only, data)
 
     def schema_version(self):
         """The ``PRAGMA user_version`` of the file: 0 for a database without our schema."""
@@ -387,7 +607,26 @@ class UserStore(object):
             return self.connection.execute("PRAGMA user_version").fetchone()[0]
 
     def check_version(self):
-        """Refuse a schema newer than this tool knows; return the version found."""
+        """Refuse a schema this tool did not make or does not know; return the version found.
+
+        A newer version, a negative one, a version whose tables or columns are
+        missing, and version 0 with a table of ours that we did not make are
+        all refused (73), read-only or not, before anything is read or written.
+        The version and the tables are read in one transaction: another run
+        that creates the schema meanwhile is seen entirely or not at all.
+        """
+        if self.connection.in_transaction:
+            return self._check_version()
+        with self._errors():
+            self.connection.execute("BEGIN")
+        try:
+            return self._check_version()
+        finally:
+            if self.connection.in_transaction:
+                with self._errors():
+                    self.connection.execute("COMMIT")
+
+    def _check_version(self):
         version = self.schema_version()
         if version > SCHEMA_VERSION:
             from prospector_scheduler import __version__
@@ -397,7 +636,33 @@ class UserStore(object):
                 "prospector-scheduler %s knows: upgrade prospector-scheduler"
                 % (self.path, version, SCHEMA_VERSION, __version__)
             )
+        if version < 0:
+            raise CantCreateError(
+                "the database %s has schema version %d, which prospector-scheduler never writes: "
+                "it was not made by this tool, refusing to use it" % (self.path, version)
+            )
+        if version == 0:
+            self._refuse_foreign_tables()
+        else:
+            self._check_columns(version)
         return version
+
+    def _check_columns(self, version):
+        with self._errors():
+            for table, wanted in sorted(COLUMNS_OF_VERSION.get(version, {}).items()):
+                found = [row[1] for row in self.connection.execute("PRAGMA table_info(%s)" % table)]
+                if not found:
+                    raise CantCreateError(
+                        "the database %s has schema version %d but no table %s: it was not made by "
+                        "this tool (or was damaged), refusing to use it" % (self.path, version, table)
+                    )
+                missing = [column for column in wanted if column not in found]
+                if missing:
+                    raise CantCreateError(
+                        "the database %s has schema version %d but its table %s has no column %s: "
+                        "it was not made by this tool (or was damaged), refusing to use it"
+                        % (self.path, version, table, missing[0])
+                    )
 
     def upgrade(self):
         """Create the schema or apply the forward migrations it lacks, all or nothing.
@@ -416,8 +681,6 @@ class UserStore(object):
     def _migrate(self):
         # Read again under the lock: another run may have upgraded it meanwhile.
         version = self.check_version()
-        if version == 0:
-            self._refuse_foreign_tables()
         with self._errors():
             for target, statements in MIGRATIONS:
                 if target > version:
@@ -426,12 +689,13 @@ class UserStore(object):
                     self.connection.execute("PRAGMA user_version = %d" % target)
 
     def _refuse_foreign_tables(self):
-        names = [
-            row[0]
-            for row in self.connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
+        with self._errors():
+            names = [
+                row[0]
+                for row in self.connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+            ]
         clashes = [name for name in names if name in OUR_TABLES]
         if clashes:
             raise CantCreateError(
@@ -498,7 +762,10 @@ class UserStore(object):
         schema = self.schema_version()
         if schema >= 1:
             # dict() of the cursor's pairs: no Python-level step per user.
-            emails = dict(self.connection.execute("SELECT username, email FROM users"))
+            # An email that another program stored as a BLOB is reported as x'HEX', never as bytes.
+            emails = dict(self.connection.execute(
+                "SELECT username, CASE WHEN typeof(email) = 'blob' THEN 'x''' || lower(hex(email)) || '''' "
+                "ELSE email END FROM users"))
             if schema >= 2:
                 # A disabled user's real hash is the kept one (see real_hash).
                 column = "COALESCE(kept_password_hash, NULLIF(password_hash, '%s'))" % DISABLED_HASH
@@ -543,7 +810,7 @@ class UserStore(object):
     def add_users(self, users, now):
         """Insert ``NewUser`` rows (or ``(username, email, password_hash)`` triples), stamped ``now``."""
         rows = [NewUser(*user) for user in users]
-        with self._errors():
+        with self._errors(data=True):
             if any(row.disabled_at is not None or row.kept_password_hash is not None for row in rows):
                 self.connection.executemany(
                     "INSERT INTO users (username, email, password_hash, kept_password_hash, disabled_at, "
@@ -619,7 +886,7 @@ class UserStore(object):
 
     def set_password_hashes(self, changes, now):
         """Set the hash of each ``(username, password_hash)`` pair, stamping ``updated_at``."""
-        with self._errors():
+        with self._errors(data=True):
             self.connection.executemany(
                 "UPDATE users SET password_hash = ?, updated_at = ? WHERE username = ?",
                 [(password_hash, now, username) for username, password_hash in changes],

@@ -88,7 +88,7 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
     # Everything that can fail on the file's account (its content, a new user
     # without a password, a password that cannot be hashed) fails before the
     # database is created, upgraded or written.
-    if os.path.exists(path):
+    if store.exists(path):
         database = store.open_database(path, wait=wait, read_only=dry_run, upgrade=False)
     else:
         store.check_creatable(path)
@@ -107,7 +107,7 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
         hashes = hashing.hash_for(sync_plan.hashes_missing(plan, {}))
         if database is None:
             database = store.open_database(path, create=True, wait=wait, upgrade=False)
-            created_database = True
+            created_database = database.created
         with database.write_transaction():
             database.upgrade()
             if version is None or database.data_version() != version:
@@ -118,6 +118,14 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
                 plan = hashing.plan(loaded.entries, stored, answers, options)
                 hashes.update(hashing.hash_for(sync_plan.hashes_missing(plan, hashes)))
             write(database, sync_plan.writes(plan, hashes), audit_record(loaded, plan, started_at))
+    except BaseException:
+        if database is not None:
+            database.close()
+            database = None
+        if created_database:
+            # A first write that failed (a full disk, say) leaves no empty file behind.
+            store.remove_if_empty(path)
+        raise
     finally:
         if database is not None:
             database.close()
@@ -223,7 +231,7 @@ def audit_record(loaded, plan, started_at):
     from prospector_scheduler import __version__, store, sync_plan
 
     counts = plan.counts()
-    source = loaded.source if loaded.source == "<stdin>" else os.path.abspath(loaded.source)
+    source = loaded.source if loaded.source == "<stdin>" else printable_path(os.path.abspath(loaded.source))
     return store.SyncRun(
         started_at=started_at,
         ended_at=store.utc_now(),
@@ -243,9 +251,12 @@ def audit_record(loaded, plan, started_at):
 
 def operating_system_user():
     """The name of the effective user, from the password database rather than the environment."""
-    try:
-        import pwd
+    from prospector_scheduler import store
 
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, KeyError):
-        return "uid %d" % os.geteuid() if hasattr(os, "geteuid") else "unknown"
+    return store.effective_user()
+
+
+def printable_path(path):
+    """``path`` as text that any UTF-8 column or stream takes: bytes of the file name
+    that are not UTF-8 become ``\\xNN`` (``us\\xffers.yaml``)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

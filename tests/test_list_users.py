@@ -114,3 +114,61 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
         result = self.run_list("list-users")
         self.assertEqual(result.code, 73)
         self.assertIn("has schema version 99, newer than", result.stderr)
+
+
+class ForeignValuesTest(support.TemporaryDirectoryTestCase):
+    """Issue 9.10: values another program stored as BLOBs are shown safely, never a traceback."""
+
+    def test_blob_username_and_email(self):
+        db = self.path("prospector.db")
+        store.open_database(db).close()
+        connection = sqlite3.connect(db)
+        with connection:
+            connection.execute(
+                "INSERT INTO users (username, email, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, 'h', '2024-05-01T02:00:00Z', '2024-05-01T02:00:00Z')",
+                (b"\xffbob", b"bob@\x00example.com"),
+            )
+        connection.close()
+        warning = (
+            "prospector-scheduler: warning: the database %s holds 2 values that are not text (written by "
+            "another program), shown as SQL blob literals x'HEX'\n" % db
+        )
+        result = support.run_cli(["--db", db, "list-users", "--format", "json"], environ=ENV)
+        self.assertEqual(result.code, 0, result.stderr)
+        self.assertEqual(result.stderr, fallback_warning() + warning)
+        users = json.loads(result.stdout)["users"]
+        self.assertEqual((users[0]["username"], users[0]["email"]), ("x'ff626f62'", "x'626f6240006578616d706c652e636f6d'"))
+        result = support.run_cli(["--db", db, "list-users"], environ=ENV)
+        self.assertEqual(result.code, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines()[1].split()[:2], ["x'ff626f62'", "x'626f6240006578616d706c652e636f6d'"])
+
+
+class UnreadableDatabaseTest(support.TemporaryDirectoryTestCase):
+    """Issue 10.3: a database that exists but may not be read is never called missing."""
+
+    def test_messages_name_owner_mode_and_user(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs another user to own the files")
+        from tests.test_store import facts
+
+        db = self.path("prospector.db")
+        store.open_database(db).close()
+        os.chmod(db, 0o600)
+        with support.without_root_privileges(self.tmp):
+            result = support.run_cli(["--db", db, "list-users"], environ=ENV)
+            self.assertEqual(result.code, 73)
+            self.assertEqual(
+                result.stderr,
+                "prospector-scheduler: error: cannot read the database %s: permission denied; %s\n" % (db, facts(db)),
+            )
+        os.chown(self.tmp, 0, 0)
+        os.chmod(self.tmp, 0o700)
+        with support.without_root_privileges():
+            result = support.run_cli(["--db", db, "list-users"], environ=ENV)
+            self.assertEqual(result.code, 73)
+            self.assertEqual(
+                result.stderr,
+                "prospector-scheduler: error: cannot look at the database %s: permission denied on the directory "
+                "%s; %s\n" % (db, self.tmp, facts(self.tmp)),
+            )

@@ -12,11 +12,25 @@ import unittest
 from unittest import mock
 
 from prospector_scheduler import store
-from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
+from prospector_scheduler.errors import BusyError, CantCreateError, DataError, OutputError
 from tests import support
 from tests.support import without_root_privileges
 
 TIME_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def facts(*paths):
+    """What every permission message ends with: each path's owner and mode, and who runs."""
+    import grp
+    import pwd
+
+    described = []
+    for path in paths:
+        status = os.stat(path)
+        described.append("%s is owned by %s:%s with mode %04o" % (
+            path, pwd.getpwuid(status.st_uid).pw_name, grp.getgrgid(status.st_gid).gr_name,
+            stat.S_IMODE(status.st_mode)))
+    return "%s; this runs as %s" % ("; ".join(described), pwd.getpwuid(os.geteuid()).pw_name)
 
 
 def run_record(**changes):
@@ -149,7 +163,7 @@ class OpenErrorsTest(StoreTestCase):
 
     def test_a_directory(self):
         os.mkdir(self.path)
-        self.assert_cannot(self.path, "cannot open the database %s: it is a directory" % self.path)
+        self.assert_cannot(self.path, "cannot open the database %s: it is a directory, not a regular file" % self.path)
 
     def test_newer_schema_is_refused(self):
         self.open().close()
@@ -183,13 +197,19 @@ class OpenErrorsTest(StoreTestCase):
         self.addCleanup(os.chmod, locked, 0o700)
         path = os.path.join(locked, "x.db")
         with without_root_privileges(self.directory, locked):
-            self.assert_cannot(path, "cannot create the database %s: permission denied in %s" % (path, locked))
+            self.assert_cannot(
+                path, "cannot create the database %s: permission denied in %s; %s" % (path, locked, facts(locked))
+            )
 
     def test_read_only_file(self):
         self.open().close()
         os.chmod(self.path, 0o400)
         with without_root_privileges(self.directory, self.path):
-            self.assert_cannot(self.path, "the database %s is read-only: the file must be writable" % self.path)
+            self.assert_cannot(
+                self.path,
+                "the database %s is not writable: the file must be readable and writable; %s"
+                % (self.path, facts(self.path)),
+            )
 
     def test_existing_file_in_read_only_directory(self):
         self.open().close()
@@ -199,7 +219,7 @@ class OpenErrorsTest(StoreTestCase):
             self.assert_cannot(
                 self.path,
                 "the database %s cannot be written: its directory %s must be writable "
-                "(SQLite creates its journal there)" % (self.path, self.directory),
+                "(SQLite creates its journal there); %s" % (self.path, self.directory, facts(self.directory)),
             )
 
     @unittest.skipUnless(os.geteuid() == 0, "only for root")
@@ -212,7 +232,7 @@ class OpenErrorsTest(StoreTestCase):
         else:
             os.unlink(path)
             self.skipTest("/sys is writable here")
-        self.assert_cannot(path, "cannot create the database %s: permission denied in /sys" % path)
+        self.assert_cannot(path, "cannot create the database %s: permission denied in /sys; %s" % (path, facts("/sys")))
 
 
 class MigrationTest(StoreTestCase):
@@ -544,6 +564,250 @@ class LockingTest(StoreTestCase):
         self.assertEqual(caught.exception.exit_code, 74)
         self.assertEqual(caught.exception.message, "cannot write the database %s: the disk is full" % self.path)
         self.assertEqual(opened.list_users(), [])
+
+
+class NotARegularFileTest(StoreTestCase):
+    """Issue 9.14: a path that exists but is no regular file is refused (73) before SQLite touches it."""
+
+    def special_files(self):
+        import socket
+
+        fifo = os.path.join(self.directory, "fifo.db")
+        os.mkfifo(fifo)
+        listening = socket.socket(socket.AF_UNIX)
+        self.addCleanup(listening.close)
+        sock = os.path.join(self.directory, "socket.db")
+        listening.bind(sock)
+        folder = os.path.join(self.directory, "folder.db")
+        os.mkdir(folder)
+        return [
+            (os.devnull, "a character device"),
+            (fifo, "a FIFO (named pipe)"),
+            (sock, "a socket"),
+            (folder, "a directory"),
+        ]
+
+    def test_refused_before_sqlite_opens_it(self):
+        for path, kind in self.special_files():
+            for options in ({}, {"read_only": True}, {"create": False}):
+                with self.subTest(path=path, options=options):
+                    with mock.patch.object(sqlite3, "connect", side_effect=AssertionError("SQLite was called")):
+                        with self.assertRaises(CantCreateError) as caught:
+                            store.open_database(path, **options)
+                    self.assertEqual(
+                        caught.exception.message, "cannot open the database %s: it is %s, not a regular file" % (path, kind)
+                    )
+                    self.assertEqual(caught.exception.exit_code, 73)
+                    if path != os.devnull:  # another program may have left a /dev/null-journal
+                        self.assertFalse(os.path.exists(path + "-journal"))
+
+    def test_exists(self):
+        self.assertFalse(store.exists(self.path))
+        open(self.path, "wb").close()
+        self.assertTrue(store.exists(self.path))
+        link = os.path.join(self.directory, "link.db")
+        os.symlink(self.path, link)
+        self.assertTrue(store.exists(link), "a link to a regular file is that file")
+        dangling = os.path.join(self.directory, "dangling.db")
+        os.symlink(os.path.join(self.directory, "gone"), dangling)
+        with self.assertRaises(CantCreateError) as caught:
+            store.exists(dangling)
+        self.assertEqual(
+            caught.exception.message,
+            "cannot open the database %s: it is a symbolic link to %s, which does not exist"
+            % (dangling, os.path.join(self.directory, "gone")),
+        )
+        with self.assertRaises(CantCreateError) as caught:
+            store.exists(os.path.join(self.path, "x.db"))
+        self.assertEqual(
+            caught.exception.message,
+            "cannot open the database %s: a part of the path is not a directory" % os.path.join(self.path, "x.db"),
+        )
+
+
+class ForeignDatabaseTest(StoreTestCase):
+    """Issue 9.10 and 9.17: databases this tool did not make are refused (73), nothing written."""
+
+    def assert_refused(self, message, options_list=({}, {"read_only": True}, {"upgrade": False})):
+        before = self.file_bytes()
+        for options in options_list:
+            with self.subTest(options=options):
+                with self.assertRaises(CantCreateError) as caught:
+                    store.open_database(self.path, **options)
+                self.assertEqual(caught.exception.message, message)
+                self.assertEqual(caught.exception.exit_code, 73)
+        self.assertEqual(self.file_bytes(), before)
+
+    def test_version_1_without_our_tables(self):
+        self.raw("PRAGMA user_version = 1")
+        self.assert_refused(
+            "the database %s has schema version 1 but no table sync_runs: it was not made by this tool "
+            "(or was damaged), refusing to use it" % self.path
+        )
+        self.raw("CREATE TABLE sync_runs (%s)" % ", ".join(store.COLUMNS_OF_VERSION[1]["sync_runs"]))
+        self.assert_refused(
+            "the database %s has schema version 1 but no table users: it was not made by this tool "
+            "(or was damaged), refusing to use it" % self.path
+        )
+        self.raw("CREATE TABLE users (id, username, email, created_at, updated_at)")
+        self.assert_refused(
+            "the database %s has schema version 1 but its table users has no column password_hash: it was "
+            "not made by this tool (or was damaged), refusing to use it" % self.path
+        )
+
+    def test_negative_version(self):
+        self.open().close()
+        for version in (-5, -1):
+            with self.subTest(version=version):
+                self.raw("PRAGMA user_version = %d" % version)
+                self.assert_refused(
+                    "the database %s has schema version %d, which prospector-scheduler never writes: "
+                    "it was not made by this tool, refusing to use it" % (self.path, version)
+                )
+
+    def test_version_0_with_a_foreign_users_table_is_refused_when_reading_too(self):
+        self.raw("CREATE TABLE users (name TEXT)")
+        self.raw("INSERT INTO users VALUES ('someone')")
+        self.assert_refused(
+            "the database %s has a table users but no prospector-scheduler schema version: "
+            "it was not made by this tool, refusing to change it" % self.path
+        )
+
+    def test_an_applications_unique_index_is_a_data_error(self):
+        opened = self.open()
+        with opened.write_transaction():
+            opened.add_users([("alice", "shared@example.com", "h")], store.utc_now())
+        self.raw("CREATE UNIQUE INDEX users_email ON users (email)")
+        before = self.file_bytes()
+        for write in (
+            lambda: opened.add_users([("bob", "shared@example.com", "h")], store.utc_now()),
+            lambda: opened.add_users([("bob", "b@example.com", "h"), ("carol", "b@example.com", "h")], store.utc_now()),
+        ):
+            with self.assertRaises(DataError) as caught:
+                with opened.write_transaction():
+                    write()
+            self.assertEqual(caught.exception.exit_code, 65)
+            self.assertEqual(
+                caught.exception.message,
+                "the database %s refuses this data: UNIQUE constraint failed: users.email (a rule of the "
+                "database, not of prospector-scheduler; nothing was written)" % self.path,
+            )
+        self.assertEqual(self.file_bytes(), before)
+
+    def test_only_constraint_names_are_repeated(self):
+        cases = [
+            ("UNIQUE constraint failed: users.email", "UNIQUE constraint failed: users.email"),
+            ("NOT NULL constraint failed: users.email", "NOT NULL constraint failed: users.email"),
+            ("CHECK constraint failed: email_has_at", "CHECK constraint failed: email_has_at"),
+            ("FOREIGN KEY constraint failed", "FOREIGN KEY constraint failed"),
+            ("CHECK constraint failed: length(email) > 'Tr0ub4dor'", "a constraint or trigger of the database refused it"),
+            ("emails must end in Tr0ub4dor&3", "a constraint or trigger of the database refused it"),
+        ]
+        for text, shown in cases:
+            with self.subTest(text=text):
+                translated = store.database_error(sqlite3.IntegrityError(text), "x.db")
+                self.assertEqual(
+                    translated.message,
+                    "the database x.db refuses this data: %s (a rule of the database, not of "
+                    "prospector-scheduler; nothing was written)" % shown,
+                )
+
+
+class PermissionMessageTest(StoreTestCase):
+    """Issue 10.3: every permission message names the path, its owner and mode, and the effective user."""
+
+    def test_unreadable_database(self):
+        self.open().close()
+        os.chmod(self.path, 0o600)
+        if os.geteuid() != 0:
+            self.skipTest("needs another user to own the file")
+        # root owns it; nobody may not read it.
+        with without_root_privileges(self.directory):
+            for options in ({"read_only": True}, {}):
+                with self.subTest(options=options):
+                    with self.assertRaises(CantCreateError) as caught:
+                        store.open_database(self.path, **options)
+                    if options:
+                        expected = "cannot read the database %s: permission denied; %s" % (self.path, facts(self.path))
+                    else:
+                        expected = "the database %s is not writable: the file must be readable and writable; %s" % (
+                            self.path, facts(self.path))
+                    self.assertEqual(caught.exception.message, expected)
+                    self.assertIn("is owned by root:root with mode 0600; this runs as nobody", expected)
+
+    def test_unsearchable_directory_is_not_called_missing(self):
+        os.chmod(self.directory, 0o700)
+        self.open().close()
+        if os.geteuid() != 0:
+            self.skipTest("needs another user to own the directory")
+        with without_root_privileges():
+            for options in ({"read_only": True}, {}):
+                with self.subTest(options=options):
+                    with self.assertRaises(CantCreateError) as caught:
+                        store.open_database(self.path, **options)
+                    self.assertEqual(
+                        caught.exception.message,
+                        "cannot look at the database %s: permission denied on the directory %s; %s"
+                        % (self.path, self.directory, facts(self.directory)),
+                    )
+            with self.assertRaises(CantCreateError) as caught:
+                store.check_creatable(os.path.join(self.directory, "new.db"))
+            self.assertEqual(
+                caught.exception.message,
+                "cannot create the database %s: permission denied in %s; %s"
+                % (os.path.join(self.directory, "new.db"), self.directory, facts(self.directory)),
+            )
+
+    def test_wal_database_in_a_read_only_directory(self):
+        opened = self.open()
+        opened.connection.execute("PRAGMA journal_mode = WAL")
+        opened.close()
+        os.chmod(self.directory, 0o555)
+        self.addCleanup(os.chmod, self.directory, 0o700)
+        with without_root_privileges(self.directory, self.path):
+            with self.assertRaises(CantCreateError) as caught:
+                store.open_database(self.path, read_only=True)
+            self.assertEqual(
+                caught.exception.message,
+                "cannot read the database %s: it is in WAL mode, and reading a WAL database needs its "
+                "directory writable (SQLite creates %s-shm there); %s" % (self.path, self.path, facts(self.directory)),
+            )
+            self.assertNotIn("interrupted", caught.exception.message)
+
+
+class CreatedFileTest(StoreTestCase):
+    """Issue 9.17: a first write that fails leaves no 0-byte database."""
+
+    def test_remove_if_empty(self):
+        open(self.path, "wb").close()
+        with open(self.path + "-journal", "wb") as journal:
+            journal.write(b"x")
+        store.remove_if_empty(self.path)
+        self.assertTrue(os.path.exists(self.path), "a journal beside it: someone is writing")
+        os.unlink(self.path + "-journal")
+        store.remove_if_empty(self.path)
+        self.assertFalse(os.path.exists(self.path))
+        self.open().close()
+        store.remove_if_empty(self.path)
+        self.assertTrue(os.path.exists(self.path), "a database with a schema is kept")
+
+    def test_open_that_fails_after_creating_removes_the_file(self):
+        with mock.patch.object(store.UserStore, "upgrade", side_effect=OutputError("disk full")):
+            with self.assertRaises(OutputError):
+                store.open_database(self.path)
+        self.assertEqual(os.listdir(self.directory), [])
+        opened = self.open(upgrade=False)
+        self.assertTrue(opened.created)
+        opened.close()
+        self.assertFalse(self.open(upgrade=False).created)
+
+    def test_wait_is_bounded(self):
+        for wait in (-1, store.MAX_WAIT + 1, 2147484.0, float("inf"), float("nan")):
+            with self.subTest(wait=wait):
+                with self.assertRaises(ValueError):
+                    store.open_database(self.path, wait=wait)
+        self.assertEqual(os.listdir(self.directory), [])
+        self.open(wait=store.MAX_WAIT).close()
 
 
 class ErrorTranslationTest(unittest.TestCase):

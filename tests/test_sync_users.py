@@ -10,6 +10,7 @@ from unittest import mock
 
 from prospector_scheduler import __version__, passwords, store
 from prospector_scheduler import sync
+from prospector_scheduler.commands import sync_users
 from tests import support
 from tests.test_list_users import fallback_warning
 
@@ -733,3 +734,156 @@ class OverlapTest(SyncTestCase):
             result = self.sync(user("alice", ALICE, reset=True), user("bob", BOB))
         self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 1, not in file 0\n")
         self.assertEqual(spy.call_count, 1)
+
+
+class HardeningTest(SyncTestCase):
+    """Issue 9 items 9, 10, 11, 14, 17 and issue 10 item 2, through the command line."""
+
+    def test_users_file_name_that_is_not_utf8(self):
+        name = os.fsdecode(b"us\xffers.json")
+        path = self.write(name, json.dumps({"users": [user("alice", ALICE)]}))
+        result = self.cli("sync-users", path)
+        self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
+        source = self.query("SELECT source FROM sync_runs")[0][0]
+        self.assertEqual(source, os.path.join(self.tmp, "us\\xffers.json"))
+
+    def test_a_failing_first_write_leaves_no_database(self):
+        for error in ("database or disk is full", "disk I/O error"):
+            with self.subTest(error=error):
+                failure = store.database_error(sqlite3.OperationalError(error), self.db)
+                with mock.patch.object(store.UserStore, "add_sync_run", side_effect=failure):
+                    result = self.sync(user("alice", ALICE))
+                self.assertEqual(result.code, 74, result.stderr)
+                self.assertEqual(os.listdir(self.tmp), ["users.json"])
+
+    def test_not_a_regular_file(self):
+        fifo = self.path("fifo.db")
+        os.mkfifo(fifo)
+        journal_before = os.path.exists(os.devnull + "-journal")  # another program's stray file
+        for path, kind in [(os.devnull, "a character device"), (fifo, "a FIFO (named pipe)"), (self.tmp, "a directory")]:
+            for options in ([], ["--dry-run"]):
+                with self.subTest(path=path, options=options):
+                    users = self.users_file(user("alice", ALICE))
+                    result = support.run_cli(["--db", path, "sync-users"] + options + [users], environ=ENV)
+                    self.assertEqual(result.code, 73)
+                    self.assertEqual(
+                        result.stderr,
+                        "prospector-scheduler: error: cannot open the database %s: it is %s, not a regular file\n"
+                        % (path, kind),
+                    )
+                    result = support.run_cli(["--db", path, "list-users"], environ=ENV)
+                    self.assertEqual(result.code, 73)
+        self.assertEqual(os.path.exists(os.devnull + "-journal"), journal_before)
+        self.assertFalse(os.path.exists(fifo + "-journal"))
+
+    def test_an_applications_unique_email_index(self):
+        self.sync(user("alice", ALICE, "shared@example.com"))
+        self.query("CREATE UNIQUE INDEX users_email ON users (email)")
+        before = self.db_bytes()
+        result = self.sync(user("alice", ALICE, "shared@example.com"), user("bob", BOB, "shared@example.com"))
+        self.assertEqual(result.code, 65)
+        self.assertEqual(
+            result.stderr,
+            fallback_warning() + "prospector-scheduler: warning: %s\n"
+            "prospector-scheduler: error: the database %s refuses this data: UNIQUE constraint failed: users.email "
+            "(a rule of the database, not of prospector-scheduler; nothing was written)\n"
+            % (passwords.below_standard(low_policy()), self.db),
+        )
+        self.assertEqual(self.db_bytes(), before)
+
+    def test_foreign_databases(self):
+        cases = [
+            ("PRAGMA user_version = 1", "has schema version 1 but no table sync_runs"),
+            ("CREATE TABLE users (name TEXT)", "has a table users but no prospector-scheduler schema version"),
+        ]
+        for sql, message in cases:
+            for command in (["sync-users", self.users_file(user("alice", ALICE))], ["sync-users", "--dry-run",
+                            self.users_file(user("alice", ALICE))], ["list-users"], ["list-users", "--format", "json"]):
+                with self.subTest(sql=sql, command=command):
+                    if os.path.exists(self.db):
+                        os.unlink(self.db)
+                    self.query(sql)
+                    before = self.db_bytes()
+                    result = self.cli(*command)
+                    self.assertEqual(result.code, 73, result.stderr)
+                    self.assertIn(message, result.stderr)
+                    self.assertEqual(result.stdout, "")
+                    self.assertEqual(self.db_bytes(), before)
+
+    def test_wait_is_bounded(self):
+        for value in ("2147484", "86401", "inf"):
+            with self.subTest(value=value):
+                result = self.sync(user("alice", ALICE), options=["--wait", value])
+                self.assertEqual(result.code, 64)
+                self.assertEqual(
+                    result.stderr,
+                    "prospector-scheduler: error: sync-users: argument --wait: expected a number of seconds from 0 "
+                    "to 86400 (a day), got %r (see 'prospector-scheduler sync-users --help')\n" % value,
+                )
+        self.assertFalse(os.path.exists(self.db))
+        self.assert_ok(self.sync(user("alice", ALICE), options=["--wait", "86400"]),
+                       "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
+        self.assertEqual(sync_users.MAX_WAIT, store.MAX_WAIT)
+
+    def test_empty_db_option_is_refused(self):
+        for command in (["sync-users", self.users_file(user("alice", ALICE))], ["list-users"]):
+            with self.subTest(command=command):
+                result = support.run_cli(["--db", ""] + command, environ=ENV)
+                self.assertEqual(result.code, 64)
+                self.assertEqual(
+                    result.stderr,
+                    "prospector-scheduler: error: --db: the path is empty (leave out --db for the default, "
+                    "prospector.db)\n",
+                )
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["users.json"])
+
+
+class NewDatabaseNoticeTest(SyncTestCase):
+    """Issue 10.2: a sync that creates a database says so; loudly when the path was only the default."""
+
+    def run_in(self, args, env):
+        previous = os.getcwd()
+        os.chdir(self.tmp)
+        try:
+            return support.run_cli(args, environ=dict(ENV, **env))
+        finally:
+            os.chdir(previous)
+
+    def test_default_path(self):
+        users = self.users_file(user("alice", ALICE))
+        warning = (
+            "prospector-scheduler: warning: created a new database prospector.db in the working directory, as "
+            "neither --db nor $PROSPECTOR_DB was given: if the application reads another database, give its "
+            "path with --db\n"
+        )
+        for quiet in ([], ["-q"]):
+            with self.subTest(quiet=quiet):
+                if os.path.exists(self.db):
+                    os.unlink(self.db)
+                result = self.run_in(quiet + ["sync-users", users], {"PROSPECTOR_DB": ""})
+                self.assertEqual(result.code, 0)
+                self.assertEqual(result.stderr.splitlines(True)[-1], warning)
+                again = self.run_in(quiet + ["sync-users", users], {})
+                self.assertNotIn("created a new database", again.stderr)
+
+    def test_explicit_path(self):
+        users = self.users_file(user("alice", ALICE))
+        for args, env in [(["--db", self.db], {}), ([], {"PROSPECTOR_DB": self.db})]:
+            for quiet in ([], ["-q"]):
+                with self.subTest(args=args, env=env, quiet=quiet):
+                    if os.path.exists(self.db):
+                        os.unlink(self.db)
+                    result = support.run_cli(args + quiet + ["sync-users", users], environ=dict(ENV, **env))
+                    self.assertEqual(result.code, 0)
+                    notice = "prospector-scheduler: created a new database at %s\n" % self.db
+                    self.assertEqual(notice in result.stderr, not quiet)
+                    self.assertNotIn("warning: created", result.stderr)
+
+    def test_dry_run_tells_there_is_none(self):
+        result = self.cli("sync-users", "--dry-run", self.users_file(user("alice", ALICE)))
+        self.assertEqual(result.code, 0)
+        self.assertIn(
+            "prospector-scheduler: there is no database at %s yet: a run without --dry-run creates it\n" % self.db,
+            result.stderr,
+        )
+        self.assertFalse(os.path.exists(self.db))

@@ -28,6 +28,13 @@ def list_users(ctx, args):
 
         policy = passwords.policy_from_environ(ctx.environ, warn=ctx.log.warning)
         described = [describe(row, policy) for row in rows]
+        not_text = sum(1 for row in rows for value in row[1:] if not isinstance(value, (str, type(None))))
+        if not_text:
+            ctx.log.warning(
+                "the database %s holds %d value%s that %s not text (written by another program), shown as "
+                "SQL blob literals x'HEX'" % (ctx.settings.db_path, not_text, "" if not_text == 1 else "s",
+                                             "is" if not_text == 1 else "are")
+            )
     if args.format == "json":
         import json
 
@@ -35,10 +42,10 @@ def list_users(ctx, args):
         return 0
     table = [COLUMNS] + [
         (
-            user["username"],
+            user["username"] if user["username"] is not None else "-",
             user["email"] if user["email"] is not None else "-",
-            user["created_at"],
-            user["updated_at"],
+            user["created_at"] if user["created_at"] is not None else "-",
+            user["updated_at"] if user["updated_at"] is not None else "-",
             user["hash_scheme"],
             "yes" if user["needs_rehash"] else "no",
         )
@@ -65,10 +72,19 @@ def describe(row, policy):
     else:
         weak = passwords.needs_rehash(row.password_hash, policy)
     return {
-        "username": row.username,
-        "email": row.email,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "username": as_text(row.username),
+        "email": as_text(row.email),
+        "created_at": as_text(row.created_at),
+        "updated_at": as_text(row.updated_at),
         "hash_scheme": scheme,
         "needs_rehash": weak,
     }
+
+
+def as_text(value):
+    """A value read from the database as text: a BLOB (another program wrote it) as ``x'HEX'``."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return "x'%s'" % value.hex()
+    return str(value)

@@ -27,6 +27,7 @@ Example:  prospector-scheduler --db /var/lib/prospector/prospector.db sync-users
 """
 
 import argparse
+import os
 
 from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
@@ -35,14 +36,18 @@ from prospector_scheduler.registry import command
 MAX_DISABLE = 10
 
 
+# store.MAX_WAIT, without importing sqlite3 at start-up (test_sync_users checks they agree).
+MAX_WAIT = 86400.0
+
+
 def seconds(text):
-    """An argparse type: a number of seconds, zero or more."""
+    """An argparse type: a number of seconds, from zero to a day."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError("expected a number of seconds, got %r" % text) from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("expected a number of seconds, zero or more, got %r" % text)
+    if not 0 <= value <= MAX_WAIT:
+        raise argparse.ArgumentTypeError("expected a number of seconds from 0 to %d (a day), got %r" % (MAX_WAIT, text))
     return value
 
 
@@ -66,7 +71,8 @@ def add_arguments(parser):
         type=seconds,
         default=30.0,
         metavar="SECONDS",
-        help="how long to wait for another run holding the database before exiting 75 (default: 30)",
+        help="how long to wait for another run holding the database before exiting 75"
+        " (default: 30, at most 86400)",
     )
     parser.add_argument(
         "--disable-missing", action="store_true",
@@ -95,8 +101,28 @@ def sync_users(ctx, args):
         disable_missing=args.disable_missing,
         max_disable=args.max_disable,
     )
+    if result.database_created:
+        say_created(ctx)
+    elif result.dry_run and not os.path.exists(ctx.settings.db_path):
+        ctx.log.info("there is no database at %s yet: a run without --dry-run creates it" % ctx.settings.db_path)
     report(ctx, args.format, result.plan, dry_run=result.dry_run)
     return 0
+
+
+def say_created(ctx):
+    """Tell that a new database was made; a warning, -q or not, when its path was only the default.
+
+    A forgotten --db under cron would otherwise put the users where the
+    application never looks, and report success.
+    """
+    path = ctx.settings.db_path
+    if ctx.settings.db_path_given:
+        ctx.log.info("created a new database at %s" % path)
+        return
+    ctx.log.warning(
+        "created a new database %s in the working directory, as neither --db nor $PROSPECTOR_DB was "
+        "given: if the application reads another database, give its path with --db" % path
+    )
 
 
 def report(ctx, output_format, plan, dry_run):
