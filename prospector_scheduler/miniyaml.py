@@ -63,6 +63,7 @@ _ESCAPES = {"0": "\x00", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "
             "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029"}
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 _HEX_DIGITS = re.compile(r"[0-9a-fA-F]*\Z")
+_DOUBLE_STOP = re.compile(r'["\\]')
 
 ANCHORS = "anchors and aliases are not supported (&anchor, *alias)"
 TAGS = "tags are not supported (!tag, !!type)"
@@ -71,16 +72,24 @@ MANY_DOCUMENTS = "more than one document is not supported"
 COMPLEX_KEYS = "complex keys are not supported (? key)"
 MERGE_KEYS = "merge keys are not supported (<<)"
 TABS = "tabs are not allowed as indentation"
+RESERVED_START = "a plain scalar cannot start with %, @ or ` (reserved by YAML); quote it"
+INDICATOR_START = ("a plain scalar cannot start with , [ ] { } or # (YAML indicators); "
+                   "quote it, or check the brackets")
 
 
 class YAMLError(DataError, ValueError):
     """Input that is not YAML, or YAML this parser refuses; ``line`` and ``column`` count from 1.
 
     ``path`` is left ``None``: the caller that knows the file name sets it.
+    No message quotes the input, which may hold a password. Where the error
+    is about a key, ``key`` is its text and ``keyed_message`` names it: a
+    caller that knows the key is safe to show (one of its schema's) may use it.
     """
 
-    def __init__(self, message, line=None, column=None):
+    def __init__(self, message, line=None, column=None, key=None, keyed_message=None):
         DataError.__init__(self, message, None, line, column)
+        self.key = key
+        self.keyed_message = message if keyed_message is None else keyed_message
 
 
 class Scalar(NamedTuple):
@@ -126,8 +135,9 @@ def _normalized(text):
     if len(text.translate(_INVALID_TABLE)) != len(text):
         offset = _INVALID_CHARACTER.search(text).start()
         line_start = text.rfind("\n", 0, offset) + 1
-        raise YAMLError("character U+%04X is not allowed in YAML" % ord(text[offset]),
-                        text.count("\n", 0, offset) + 1, offset - line_start + 1)
+        raise YAMLError("a character YAML does not allow (a control character, a byte-order "
+                        "mark inside the text, or a non-character); write it as an escape in a "
+                        "double-quoted string", text.count("\n", 0, offset) + 1, offset - line_start + 1)
     return text
 
 
@@ -194,14 +204,12 @@ def _check_node_start(line, index, column, flow):
         raise _error("a block sequence cannot start here", index, column)
     if char == "|" or char == ">":
         raise _error("block scalars are not allowed inside flow collections", index, column)
-    if char == "%":
-        if column == 0:
-            raise _error(DIRECTIVES, index, column)
-        raise _error("a plain scalar cannot start with '%'; quote it", index, column)
-    if char == "@" or char == "`":
-        raise _error("a plain scalar cannot start with '%s'; quote it" % char, index, column)
+    if char == "%" and column == 0:
+        raise _error(DIRECTIVES, index, column)
+    if char in "%@`":
+        raise _error(RESERVED_START, index, column)
     if char in _FLOW_INDICATORS or char == "#":
-        raise _error("unexpected '%s'" % char, index, column)
+        raise _error(INDICATOR_START, index, column)
     if char == ":" and ends:
         raise _error("empty keys are not supported", index, column)
 
@@ -285,9 +293,11 @@ def _double(lines, index, column, required):
     parts = []
     position = column + 1
     while True:
-        quote = line.find('"', position)
-        backslash = line.find("\\", position)
-        if backslash >= 0 and (quote < 0 or backslash < quote):
+        # One search for whichever comes first: searching for each apart
+        # would rescan the rest of the line after every escape.
+        stop = _DOUBLE_STOP.search(line, position)
+        if stop is not None and stop.group() == "\\":
+            backslash = stop.start()
             parts.append(line[position:backslash])
             if backslash + 1 == len(line):
                 index, line, position, blank_lines = _next_quoted_line(
@@ -297,7 +307,8 @@ def _double(lines, index, column, required):
             text, position = _escape(line, index, backslash)
             parts.append(text)
             continue
-        if quote >= 0:
+        if stop is not None:
+            quote = stop.start()
             parts.append(line[position:quote])
             return "".join(parts), index, quote + 1
         parts.append(line[position:].rstrip(_BLANK))
@@ -504,21 +515,17 @@ def _key(doc, text, style, line, column, seen):
             raise YAMLError("empty keys are not supported", line, column)
         value = _resolve(text, line, column)
         if not isinstance(value, str):
-            raise YAMLError("non-string keys are not supported (%s is %s; quote it)"
-                            % (text, _TYPE_NAMES[type(value)]), line, column)
+            raise YAMLError("keys that are not strings are not supported (this one is %s; "
+                            "quote it)" % _TYPE_NAMES[type(value)], line, column)
     first = seen.get(text)
     if first is not None:
-        raise YAMLError("duplicate key %s (first defined on line %d)" % (_show(text), first),
-                        line, column)
+        raise YAMLError("duplicate key (first defined on line %d)" % first, line, column, text,
+                        'duplicate key "%s" (first defined on line %d)' % (text, first))
     seen[text] = line
     return Scalar(text, style, line, column) if doc.nodes else text
 
 
 _TYPE_NAMES = {type(None): "null", bool: "a boolean", int: "an integer", float: "a float"}
-
-
-def _show(text):
-    return "'%s'" % text if text.isprintable() else repr(text)
 
 
 def _resolve(text, line, column):
@@ -710,6 +717,16 @@ def _block_content(doc, index, column, parent_indent, depth, collections):
     if collections and line[position:position + 1] == ":":
         return _block_mapping(doc, index, column, depth)
     text, end_index, end = _plain(lines, index, column, parent_indent + 1, False)
+    if end_index != index and parent_indent >= 0 and line[parent_indent] != "-":
+        position = _skip_blanks(lines[end_index], end)
+        if lines[end_index][position:position + 1] == ":":
+            # A key indented more than its mapping's keys reads as the value continued.
+            spaces = _indent(lines[end_index])
+            raise _error("unexpected indentation: this line is indented %d spaces, more than the "
+                         "key on line %d (%d spaces), so it continues that key's value, where ': ' is "
+                         "not allowed; indent it %d spaces to make it a key of the same mapping, "
+                         "or quote the value" % (spaces, index + 1, parent_indent, parent_indent),
+                         end_index, spaces)
     following = _line_end(lines, end_index, end)
     return _scalar(doc, text, "plain", index + 1, column + 1), following
 
@@ -736,8 +753,12 @@ def _block_value(doc, index, parent_indent, same_indent_sequence, depth, empty_a
     return _scalar(doc, "", "plain", empty_at[0] + 1, empty_at[1] + 1), index
 
 
-def _next_entry(lines, index, indent):
-    """The index of the next line at ``indent`` after a finished entry, or None at the end."""
+def _next_entry(lines, index, indent, first, kind):
+    """The index of the next line at ``indent`` after a finished entry, or None at the end.
+
+    ``first`` is the index of the collection's first line and ``kind`` what
+    it is ("mapping" or "sequence"), to say what indentation was expected.
+    """
     count = len(lines)
     while index < count:
         line = lines[index]
@@ -757,7 +778,10 @@ def _next_entry(lines, index, indent):
         if spaces < indent or (spaces == 0 and _is_marker(line)):
             return None
         if spaces > indent:
-            raise _error("unexpected indentation", index, spaces)
+            entries = "keys" if kind == "mapping" else '"- " entries'
+            raise _error("unexpected indentation: this line is indented %d spaces; expected %d, "
+                         "as the %s of the %s on line %d (or fewer, to end that %s)"
+                         % (spaces, indent, entries, kind, first + 1, kind), index, spaces)
         return index
     return None
 
@@ -823,7 +847,7 @@ def _block_mapping(doc, index, indent, depth):
             if following.startswith(prefix) and following[indent] != "#" and not (
                     indent == 0 and _is_marker(following)):
                 continue
-            following_entry = _next_entry(lines, index, indent)
+            following_entry = _next_entry(lines, index, indent, first, "mapping")
             if following_entry is None:
                 return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
             index = following_entry
@@ -837,7 +861,7 @@ def _block_mapping(doc, index, indent, depth):
         else:
             value, next_index = _block_content(doc, index, position, indent, depth + 1, False)
         pairs.append((key, value))
-        following_entry = _next_entry(lines, next_index, indent)
+        following_entry = _next_entry(lines, next_index, indent, first, "mapping")
         if following_entry is None:
             return _mapping(doc, pairs, first + 1, indent + 1), next_index
         index = following_entry
@@ -864,7 +888,7 @@ def _block_sequence(doc, index, indent, depth):
                 value, next_index = _block_content(doc, index, position, indent, depth + 1,
                                                    not tab)
         items.append(value)
-        following = _next_entry(lines, next_index, indent)
+        following = _next_entry(lines, next_index, indent, first, "sequence")
         if following is None:
             return _sequence(doc, items, first + 1, indent + 1), next_index
         line = lines[following]
@@ -876,7 +900,7 @@ def _block_sequence(doc, index, indent, depth):
 def _is_mapping_start(line, column):
     """Whether a plain key followed by ': ' starts at ``line[column]`` (a cheap check)."""
     end = _PLAIN_BLOCK.match(line, column).end()
-    return line[_skip_blanks(line, end):][:1] == ":"
+    return line[_skip_blanks(line, end):_skip_blanks(line, end) + 1] == ":"
 
 
 # ---------------------------------------------------------------- the fast path

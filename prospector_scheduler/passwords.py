@@ -371,19 +371,36 @@ def _check_lengths(what, salt, key):
 # Hashing and verifying ----------------------------------------------------------------------
 
 
+def password_problem(password):
+    """Why ``password`` (a str) can never be hashed, as "is ..." without quoting it, or "".
+
+    The users file's check asks this too, so that check-config refuses
+    exactly the passwords that sync-users cannot hash.
+    """
+    if not password:
+        return "is empty"
+    if len(password) * 4 <= MAX_PASSWORD_BYTES:
+        return ""  # at most 4 bytes a character: short enough without encoding
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "is not valid Unicode text (it cannot be encoded as UTF-8)"
+    if size > MAX_PASSWORD_BYTES:
+        return "is longer than %d bytes in UTF-8" % MAX_PASSWORD_BYTES
+    return ""
+
+
 def _password_bytes(password, name):
     """The UTF-8 bytes of ``password``; DataError for what can never be hashed."""
     if not isinstance(password, str):
         raise TypeError("%s must be a str, not %s" % (name, type(password).__name__))
-    if not password:
-        raise DataError("%s is empty" % name)
+    problem = password_problem(password)
+    if problem:
+        raise DataError("%s %s" % (name, problem))
     try:
-        data = password.encode("utf-8")
+        return password.encode("utf-8")
     except UnicodeEncodeError:
         raise DataError("%s is not valid Unicode text (it cannot be encoded as UTF-8)" % name) from None
-    if len(data) > MAX_PASSWORD_BYTES:
-        raise DataError("%s is longer than %d bytes in UTF-8" % (name, MAX_PASSWORD_BYTES))
-    return data
 
 
 def _derive(password, parts):

@@ -85,17 +85,8 @@ def read(path, registry=None, format=None, stdin=None):
 
 
 def read_stdin(stdin):
-    """The bytes of standard input (a binary or text stream)."""
-    stream = getattr(stdin, "buffer", None) or stdin
-    if stream is None:
-        raise NoInputError("no standard input to read the file from")
-    try:
-        data = stream.read()
-    except OSError as error:
-        raise NoInputError("cannot read standard input: %s" % (error.strerror or error), path="<stdin>")
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    return data
+    """The bytes of standard input (a binary or text stream), up to the input size limit."""
+    return config_schema.read_input("-", stdin, "the file")[1]
 
 
 def looks_like_schedule(data, source, format=None):
@@ -113,17 +104,10 @@ def looks_like_schedule(data, source, format=None):
     return "jobs" in keys and "users" not in keys
 
 
-def read_bytes(path):
-    """The bytes of the file at ``path``; ``NoInputError`` when it cannot be read."""
-    try:
-        with open(path, "rb") as stream:
-            if stat.S_ISDIR(os.fstat(stream.fileno()).st_mode):
-                raise NoInputError("cannot read the schedule file: it is a directory", path=path)
-            return stream.read()
-    except IsADirectoryError:
-        raise NoInputError("cannot read the schedule file: it is a directory", path=path)
-    except OSError as error:
-        raise NoInputError("cannot read the schedule file: %s" % (error.strerror or error), path=path)
+def read_bytes(path, name="the schedule file"):
+    """The bytes of the file at ``path``, up to the input size limit (``config_schema.read_input``);
+    ``NoInputError`` when it cannot be read. ``name`` is the file's kind in messages."""
+    return config_schema.read_input(path, None, name)[1]
 
 
 def parse(data, source, registry=None, format=None):

@@ -236,7 +236,7 @@ def audit_record(loaded, plan, started_at):
         started_at=started_at,
         ended_at=store.utc_now(),
         source=source,
-        source_sha256=loaded.sha256,
+        source_sha256=source_digest(loaded.entries),
         created=counts[sync_plan.CREATE],
         password_reset=counts[sync_plan.RESET],
         unchanged=counts[sync_plan.UNCHANGED],
@@ -247,6 +247,39 @@ def audit_record(loaded, plan, started_at):
         enabled=counts[sync_plan.ENABLE],
         not_in_file=counts[sync_plan.NOT_IN_FILE],
     )
+
+
+# The fields of an entry that a digest leaves out: the secrets, and where the entry was written.
+SECRET_FIELDS = ("password", "password_hash")
+PLACE_FIELDS = ("line", "column")
+
+
+def source_digest(entries):
+    """What ``sync_runs.source_sha256`` records: a digest of the users file that no secret enters.
+
+    ``nosecrets-sha256:`` and the SHA-256 (hex) of the entries in file order,
+    as canonical JSON, with every field but the passwords and password hashes
+    (only whether each was given) and the places. A password guess cannot be
+    checked against it, so it is no faster a way in than the password hashes.
+    It changes when a username, an email, a reset or disabled flag, or the
+    entries' order changes; not when only a password or a hash does, nor
+    between YAML and JSON spellings of the same entries.
+    """
+    import hashlib
+    import json
+
+    from prospector_scheduler import store
+
+    canonical = []
+    for entry in entries:
+        fields = entry._asdict()
+        for name in SECRET_FIELDS:
+            fields[name] = fields[name] is not None
+        for name in PLACE_FIELDS:
+            del fields[name]
+        canonical.append(fields)
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return store.SOURCE_DIGEST_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def operating_system_user():

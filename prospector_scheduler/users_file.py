@@ -23,7 +23,7 @@ import typing
 
 from prospector_scheduler import config_schema
 from prospector_scheduler.config_schema import WRONG
-from prospector_scheduler.errors import DataError, NoInputError
+from prospector_scheduler.errors import DataError
 
 __all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse"]
 
@@ -32,7 +32,10 @@ FORMATS = config_schema.FORMATS
 ENTRY_KEYS = ("username", "password", "password_hash", "email", "reset_on_next_run", "disabled")
 SECRET_KEYS = ("password", "password_hash")
 TOP_KEYS = ("users",)
+ALL_KEYS = TOP_KEYS + ENTRY_KEYS
 WHAT = "a users file"
+# passwords.MAX_PASSWORD_BYTES, without importing passwords (hashlib) for every read.
+MAX_PASSWORD_BYTES = 4096
 
 # C0, DEL, C1 and the Unicode line and paragraph separators.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -68,61 +71,24 @@ class _Given(typing.NamedTuple):
     node: config_schema.Node
 
 
-def read(path, stdin=None, format=None, warn=None):
+def read(path, stdin=None, format=None, warn=None, limit=config_schema.MAX_INPUT_BYTES):
     """Read and validate the users file at ``path`` (``"-"``: the bytes of ``stdin``).
 
-    Raises ``NoInputError`` when the file cannot be read and ``ErrorList`` of
-    ``DataError`` when its content is invalid; calls ``warn(message)`` once
-    when group or others may read the file.
+    Raises ``NoInputError`` when the file cannot be read, ``ErrorList`` of
+    ``DataError`` when its content is invalid or larger than ``limit`` bytes;
+    calls ``warn(message)`` once when group or others may read the file.
     """
     import hashlib
 
-    if path == "-":
-        source = "<stdin>"
-        data = _read_stdin(stdin)
-    else:
-        source = path
-        data = _read_path(path, warn)
-    entries = parse(data, source, format)
-    return UsersFile(source, hashlib.sha256(data).hexdigest(), entries)
-
-
-def _read_stdin(stdin):
-    if stdin is None:
-        raise NoInputError("no standard input to read the users file from")
-    stream = getattr(stdin, "buffer", None) or stdin
-    try:
-        data = stream.read()
-    except OSError as error:
-        raise NoInputError("cannot read the users file: %s" % _reason(error), path="<stdin>")
-    if isinstance(data, str):
-        # A text stream without bytes underneath (tests, embedding): lone
-        # surrogates become bytes that are refused later as invalid UTF-8.
-        data = data.encode("utf-8", "surrogatepass")
-    return data
-
-
-def _read_path(path, warn):
-    try:
-        with open(path, "rb") as stream:
-            mode = os.fstat(stream.fileno()).st_mode
-            if stat.S_ISDIR(mode):
-                raise NoInputError("cannot read the users file: it is a directory", path=path)
-            data = stream.read()
-    except OSError as error:
-        raise NoInputError("cannot read the users file: %s" % _reason(error), path=path)
-    if warn is not None and os.name == "posix" and stat.S_ISREG(mode) and mode & 0o044:
+    source, data, mode = config_schema.read_input(path, stdin, "the users file", limit)
+    if warn is not None and mode is not None and os.name == "posix" and stat.S_ISREG(mode) \
+            and mode & 0o044:
         import shlex
 
         warn("%s can be read by group or others; it may hold passwords: run chmod 600 %s"
              % (path, shlex.quote(path)))
-    return data
-
-
-def _reason(error):
-    if isinstance(error, IsADirectoryError):
-        return "it is a directory"
-    return error.strerror or str(error)
+    entries = parse(data, source, format)
+    return UsersFile(source, hashlib.sha256(data).hexdigest(), entries)
 
 
 def parse(data, source, format=None):
@@ -137,15 +103,15 @@ def parse(data, source, format=None):
         entries = config_schema.without_garbage_collection(_json_fast_path, text)
         if entries is not None:
             return entries
-        document = config_schema.load_json(text, source, detected)
+        document = config_schema.load_json(text, source, detected, ALL_KEYS, SECRET_KEYS)
     else:
-        document = config_schema.load_yaml(text, source)
+        document = config_schema.load_yaml(text, source, ALL_KEYS, SECRET_KEYS)
     return config_schema.without_garbage_collection(check, document)
 
 
 def check(document):
     """The entries of a parsed users file (a ``config_schema.Document``); raises ``ErrorList``."""
-    checker = config_schema.Checker(document, ENTRY_KEYS + TOP_KEYS, SECRET_KEYS)
+    checker = config_schema.Checker(document)
     entries = _check_top(document.top, checker)
     checker.raise_errors()
     return entries
@@ -220,6 +186,9 @@ def _json_fast_path(text):
         return None
     if not _simple_emails(list(filter(None, emails))):
         return None
+    # A password that may be too long to hash takes the full check, which measures it.
+    if max(map(len, filter(None, passwords)), default=0) * 4 > MAX_PASSWORD_BYTES:
+        return None
     if hashes.count(None) != len(hashes) or True in resets:
         for password, password_hash, reset in zip(passwords, hashes, resets):
             if password_hash is not None:
@@ -287,7 +256,7 @@ def _check_top(top, checker):
                 first_given[username.value] = (path, username.node)
             else:
                 checker.error(username.node, "%s.username: duplicate username %s; first given at %s"
-                              % (path, config_schema.quote(username.value),
+                              % (path, checker.show(username.node, username.value),
                                  config_schema.place(*earlier)))
                 entry = None
         if entry is not None:
@@ -331,6 +300,13 @@ def _check_entry(item, path, checker):
     if password == "":
         checker.error(given["password"].node, "%s.password: empty; leave the key out "
                       "to give no password" % path)
+    elif password is not None:
+        # The rules sync-users applies when it hashes, so that check-config judges as it does.
+        from prospector_scheduler import passwords
+
+        problem = passwords.password_problem(password)
+        if problem:
+            checker.error(given["password"].node, "%s.password: %s" % (path, problem))
     password_hash = values.get("password_hash")
     if password_hash is not None:
         _check_hash(password_hash, given["password_hash"].node, path + ".password_hash", checker)
@@ -343,7 +319,7 @@ def _check_entry(item, path, checker):
         problem = _email_problem(email)
         if problem:
             checker.error(given["email"].node, "%s.email: %s does not look like an email address "
-                          "(%s)" % (path, config_schema.quote(email), problem))
+                          "(%s)" % (path, checker.show(given["email"].node, email), problem))
 
     reset = values.get("reset_on_next_run")
     if reset and not values.get("password") and password_hash is None:
@@ -363,10 +339,10 @@ def _check_username(username, node, where, checker):
         checker.error(node, "%s: empty; a username is required" % where)
     elif username != username.strip():
         checker.error(node, "%s: %s begins or ends with white space"
-                      % (where, config_schema.quote(username)))
+                      % (where, checker.show(node, username)))
     elif CONTROL.search(username):
         checker.error(node, "%s: %s contains a control character"
-                      % (where, config_schema.quote(username)))
+                      % (where, checker.show(node, username)))
     else:
         return True
     return False

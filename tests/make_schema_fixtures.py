@@ -5,6 +5,7 @@ so that an upgrade is tried on what an older tool actually left behind, not on
 what today's code believes it left. This script made them:
 
     python3 tests/make_schema_fixtures.py v1    # schema-v1.sqlite and schema-v1-hot-journal.sqlite(-journal)
+    python3 tests/make_schema_fixtures.py v2    # schema-v2.sqlite
 
 ``v1`` runs the code of commit f662bb7 (schema version 1, the first release),
 taken from git with ``git archive``, as real ``sync-users`` processes with
@@ -27,6 +28,21 @@ committed together with the rollback journal the killed writer left
 (or any connection that may write) rolls it back, which gives the content of
 schema-v1.sqlite again; read alone, without its journal, the file is neither
 state. The script checks all of that before it keeps the files.
+
+``v2`` runs the code of commit 47d9bbf (schema version 2, offboarding) the same
+way, on a new database:
+
+1. users-1.yaml creates alice, bob, carol and dave, and erin disabled without a password;
+2. users-3.yaml disables dave (disabled: true), resets carol's password and
+   disables her in the same entry, and, run with --disable-missing, disables
+   bob, who is no longer listed;
+3. users-4.yaml enables carol again (her new password back) and resets dave's
+   password while he stays disabled; bob is still missing, already disabled.
+
+That is ``schema-v2.sqlite``: 5 users (bob, dave and erin disabled, erin
+without a kept hash), 3 sync_runs rows, 12 user_changes rows. Its
+source_sha256 values are what 47d9bbf wrote: plain SHA-256, before ops'
+"nosecrets-sha256:" digests.
 """
 
 import io
@@ -42,6 +58,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data")
 V1_COMMIT = "f662bb7"
+V2_COMMIT = "47d9bbf"
 ENV = {"PROSPECTOR_HASH_COST": "low"}
 
 # Run inside the old code: shrink SQLite's page cache so that the transaction's
@@ -91,6 +108,41 @@ users:
 """
 
 
+USERS_V2_1 = USERS_1 + """\
+  - username: dave
+    password: pw-fixture-dave-1
+    email: dave@example.org
+  - username: erin
+    disabled: true
+"""
+
+USERS_V2_3 = """\
+users:
+  - username: alice
+    password: pw-fixture-alice-1
+    email: alice@example.com
+  - username: carol
+    password: pw-fixture-carol-2
+    reset_on_next_run: true
+    disabled: true
+  - username: dave
+    disabled: true
+  - username: erin
+"""
+
+USERS_V2_4 = """\
+users:
+  - username: alice
+    password: pw-fixture-alice-1
+  - username: carol
+    disabled: false
+  - username: dave
+    password: pw-fixture-dave-2
+    reset_on_next_run: true
+  - username: erin
+"""
+
+
 def old_code(commit, folder):
     """Extract the package as it was at ``commit`` into ``folder``; returns ``folder``."""
     archive = subprocess.check_output(["git", "-C", ROOT, "archive", "--format=tar", commit, "prospector_scheduler"])
@@ -103,8 +155,9 @@ def run(code, arguments, stdin=b"", script=None, expect=0):
     environ = dict(os.environ, PYTHONPATH=code, **ENV)
     command = [sys.executable, "-s", "-S"]
     command += ["-c", script] if script else ["-m", "prospector_scheduler"]
+    # Run from the old code's folder: "-m" and "-c" put the working directory first on sys.path.
     process = subprocess.Popen(command + arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=environ)
+                               stderr=subprocess.PIPE, env=environ, cwd=code)
     out, err = process.communicate(stdin)
     if process.returncode != expect:
         raise SystemExit("%s exited %d, not %d:\n%s" % (arguments, process.returncode, expect, err.decode()))
@@ -171,12 +224,45 @@ def make_v1(work):
         print("wrote tests/data/%s" % name)
 
 
+def make_v2(work):
+    code = old_code(V2_COMMIT, os.path.join(work, "v2-code"))
+    bob_hash = run(code, ["hash-password"], stdin=b"pw-fixture-bob-1\n").strip()
+    db = os.path.join(work, "schema-v2.sqlite")
+    for number, text, options in ((1, USERS_V2_1, []), (3, USERS_V2_3, ["--disable-missing"]),
+                                  (4, USERS_V2_4, ["--disable-missing"])):
+        path = os.path.join(work, "users-%d.yaml" % number)
+        with open(path, "w") as stream:
+            stream.write(text % {"bob_hash": bob_hash})
+        os.chmod(path, 0o600)
+        run(code, ["--db", db, "sync-users"] + options + [path])
+    connection = sqlite3.connect(db)
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        assert version == 2, version
+        states = connection.execute(
+            "SELECT username, password_hash = '!disabled', kept_password_hash IS NOT NULL, disabled_at IS NOT NULL "
+            "FROM users ORDER BY id").fetchall()
+        assert states == [("alice", 0, 0, 0), ("bob", 1, 1, 1), ("carol", 0, 0, 0), ("dave", 1, 1, 1),
+                          ("erin", 1, 0, 1)], states
+        counts = connection.execute(
+            "SELECT created, password_reset, disabled, enabled, unchanged, not_in_file FROM sync_runs ORDER BY id"
+        ).fetchall()
+        assert counts == [(5, 0, 1, 0, 0, 0), (0, 1, 3, 0, 2, 1), (0, 1, 0, 1, 2, 1)], counts
+        changes = connection.execute("SELECT count(*) FROM user_changes").fetchone()[0]
+        assert changes == 12, changes
+    finally:
+        connection.close()
+    shutil.copyfile(db, os.path.join(DATA, "schema-v2.sqlite"))
+    print("wrote tests/data/schema-v2.sqlite")
+
+
 def main(argv):
-    if argv != ["v1"]:
-        raise SystemExit("usage: python3 tests/make_schema_fixtures.py v1")
+    makers = {"v1": make_v1, "v2": make_v2}
+    if len(argv) != 1 or argv[0] not in makers:
+        raise SystemExit("usage: python3 tests/make_schema_fixtures.py v1|v2")
     work = tempfile.mkdtemp(prefix="prospector-fixtures-")
     try:
-        make_v1(work)
+        makers[argv[0]](work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -115,3 +115,36 @@ class TemporaryDirectoryTestCase(unittest.TestCase):
             stream.write(data)
         os.chmod(path, mode)
         return path
+
+
+def growth(function, make, size, repeat=3):
+    """How much longer ``function(make(2 * size))`` takes than ``function(make(size))``.
+
+    About 2 for work linear in the size, 4 for quadratic. The best of
+    ``repeat`` CPU-time measurements of each (process time, so that other
+    processes on a shared machine count less): a ratio, never an absolute time.
+    A high ratio is measured again, up to three times, and the lowest kept.
+    Exceptions are part of the work (error paths are measured too).
+    """
+    import time
+
+    def best(data):
+        times = []
+        for _ in range(repeat):
+            started = time.process_time()
+            try:
+                function(data)
+            except Exception:  # the error path is the work being measured
+                pass
+            times.append(time.process_time() - started)
+        return max(min(times), 1e-6)
+
+    small, large = make(size), make(2 * size)
+    # A shared machine may stall one measurement: a high ratio is measured
+    # again (up to three times) and the lowest kept. A quadratic cost stays high.
+    ratio = best(large) / best(small)
+    for _ in range(2):
+        if ratio < 2.5:
+            break
+        ratio = min(ratio, best(large) / best(small))
+    return ratio

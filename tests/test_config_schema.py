@@ -4,11 +4,13 @@ The users file's own rules are tested in test_users_file; here a small schema
 of the kind a schedule file has shows what any schema gets.
 """
 
+import os
 import unittest
 
 from prospector_scheduler import config_schema
 from prospector_scheduler.config_schema import WRONG
 from prospector_scheduler.errors import ErrorList
+from tests.support import TemporaryDirectoryTestCase, growth, run_cli
 
 PROGRAM = "prospector-scheduler"
 JOB_KEYS = ("name", "command", "enabled", "timeout", "token")
@@ -104,7 +106,7 @@ class TypedFieldsTest(unittest.TestCase):
 
     def test_the_file_names_its_kind_in_byte_errors(self):
         self.assertEqual(report(b"jobs: []\n\xff\n"),
-                         "jobs.yaml:2:1: invalid UTF-8 (byte 0xff); a jobs file is UTF-8 text\n")
+                         "jobs.yaml:2:1: invalid UTF-8; a jobs file is UTF-8 text\n")
 
     def test_format(self):
         cases = [("a.json", "x", None, ("json", False)), ("a.yml", "{", None, ("yaml", False)),
@@ -125,3 +127,100 @@ class TypedFieldsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InputLimitTest(TemporaryDirectoryTestCase):
+    def test_larger_input_is_refused_without_reading_it_all(self):
+        path = self.write("u.yaml", b"users: []\n" + b"#" * 100)
+        self.assertEqual(config_schema.read_input(path, None, "the users file", 110)[1][:6], b"users:")
+        with self.assertRaises(ErrorList) as caught:
+            config_schema.read_input(path, None, "the users file", 109)
+        self.assertEqual(str(caught.exception),
+                         "%s: the users file is larger than 109 bytes, the most this tool reads" % path)
+        self.assertEqual(caught.exception.exit_code, 65)
+        stream = CountingStream(b"x" * 1000)
+        with self.assertRaises(ErrorList) as caught:
+            config_schema.read_input("-", stream, "the users file", 100)
+        self.assertEqual(str(caught.exception),
+                         "<stdin>: standard input is larger than 100 bytes, the most this tool reads")
+        self.assertEqual(stream.asked, [101])
+
+    def test_endless_devices_are_refused_quickly(self):
+        if not os.path.exists("/dev/zero"):
+            self.skipTest("no /dev/zero here")
+        result = run_cli(["check-config", "/dev/zero"])
+        self.assertEqual((result.code, result.stdout, result.stderr), (
+            65, "", "/dev/zero: the file is larger than 64 MiB, the most this tool reads\n"))
+        result = run_cli(["check-config", "--kind", "users", "/dev/zero"])
+        self.assertEqual((result.code, result.stdout, result.stderr), (
+            65, "", "/dev/zero: the users file is larger than 64 MiB, the most this tool reads\n"))
+
+    def test_the_limit_is_64_mib(self):
+        self.assertEqual(config_schema.MAX_INPUT_BYTES, 64 * 1024 * 1024)
+
+
+class CountingStream(object):
+    """A binary standard input that records how much each read asked for."""
+
+    def __init__(self, data):
+        self.buffer = self
+        self.data = data
+        self.asked = []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return self.data[:size] if size >= 0 else self.data
+
+
+class PlacesTest(unittest.TestCase):
+    def test_lines_end_at_lf_crlf_and_lone_cr(self):
+        cases = [
+            (b"users: []\r# a\r# \xff\r", "u.yaml:3:3: invalid UTF-8; a jobs file is UTF-8 text"),
+            (b"users: []\r\n# a\r\n# \xff\r\n", "u.yaml:3:3: invalid UTF-8; a jobs file is UTF-8 text"),
+            (b"users: []\r\r\n\n# \x00", "u.yaml:4:3: NUL byte; a jobs file is UTF-8 text"),
+            (b"\xef\xbb\xbf\xff", "u.yaml:1:1: invalid UTF-8; a jobs file is UTF-8 text"),
+            (b'{"users":\r[\r1,\r]}', "u.json:3:2: invalid JSON: trailing comma (JSON allows no comma "
+                                      "before ]); remove it"),
+            (b'{"users":\r[\r1\r}', "u.json:4:1: invalid JSON: Expecting ',' delimiter"),
+            (b'{"a": 1 ,\n }', "u.json:1:9: invalid JSON: trailing comma (JSON allows no comma "
+                               "before }); remove it"),
+        ]
+        for data, message in cases:
+            with self.subTest(data=data):
+                source = "u.json" if message.startswith("u.json") else "u.yaml"
+                with self.assertRaises(ErrorList) as caught:
+                    config_schema.load(data, source, "a jobs file")
+                self.assertEqual(str(caught.exception), message)
+
+
+class ErrorCountTest(unittest.TestCase):
+    def test_only_the_first_errors_are_worded(self):
+        data = b"jobs:\n  - " + b"\n  - ".join(b"nme%d: x" % number for number in range(150)) + b"\n"
+        with self.assertRaises(ErrorList) as caught:
+            check_jobs(data)
+        errors = caught.exception.errors
+        self.assertEqual(len(errors), config_schema.MAX_ERRORS + 1)
+        self.assertEqual(str(errors[-1]), "jobs.yaml: 50 more errors not shown (only the first 100 are)")
+
+
+class LinearTimeTest(unittest.TestCase):
+    """Reading, checking and reporting take time linear in the input: doubling it about doubles the work."""
+
+    CASES = [
+        ("errors in a long flow sequence", lambda n: b"jobs: [" + b"a, " * n + b"a]\n"),
+        ("errors in a long flow mapping", lambda n: b"jobs: [{" + b", ".join(
+            b"k%d: v" % number for number in range(n // 4)) + b"}]\n"),
+        ("an error line after many lines", lambda n: b"jobs:\n" + b"  - name: a\n" * (n // 4)
+         + b"  - name: [a]\n"),
+        ("unknown keys", lambda n: b"jobs:\n  - name: a\n" + b"".join(
+            b"    k%d: v\n" % number for number in range(n // 8))),
+        ("JSON trailing comma", lambda n: b'{"jobs": [' + b'{"name": "a"},' * (n // 4) + b"]}"),
+        ("invalid UTF-8 at the end of CR-only lines", lambda n: b"jobs: []\r" + b"#\r" * n + b"\xff"),
+    ]
+
+    def test_doubling_the_input_about_doubles_the_work(self):
+        for name, make in self.CASES:
+            with self.subTest(case=name):
+                source = "jobs.json" if make(1).startswith(b"{") else "jobs.yaml"
+                ratio = growth(lambda data: check_jobs(data, source), make, 5000)
+                self.assertLess(ratio, 3.0, "%s: %.2f" % (name, ratio))

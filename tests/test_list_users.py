@@ -20,7 +20,7 @@ def fallback_warning():
     )
 
 
-class ListUsersTest(support.TemporaryDirectoryTestCase):
+class ListUsersTestCase(support.TemporaryDirectoryTestCase):
     def setUp(self):
         support.TemporaryDirectoryTestCase.setUp(self)
         self.db = self.path("prospector.db")
@@ -52,6 +52,7 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
         with open(self.db, "rb") as handle:
             return handle.read()
 
+class ListUsersTest(ListUsersTestCase):
     def test_table(self):
         self.fill()
         before = self.db_bytes()
@@ -63,10 +64,10 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
         self.assertEqual(
             result.stdout.splitlines(),
             [
-                "USERNAME  EMAIL              CREATED               UPDATED               %-*s  NEEDS REHASH" % (width, "SCHEME"),
-                "alice     alice@example.com  2024-05-01T02:00:00Z  2024-05-02T03:04:05Z  %-*s  no" % (width, scheme),
-                "bob       bob@example.com    2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  %-*s  yes" % (width, "pbkdf2-sha256"),
-                "carol     -                  2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  %-*s  yes" % (width, "unknown"),
+                "USERNAME  EMAIL              CREATED               UPDATED               DISABLED  %-*s  NEEDS REHASH" % (width, "SCHEME"),
+                "alice     alice@example.com  2024-05-01T02:00:00Z  2024-05-02T03:04:05Z  -         %-*s  no" % (width, scheme),
+                "bob       bob@example.com    2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  -         %-*s  yes" % (width, "pbkdf2-sha256"),
+                "carol     -                  2024-05-01T02:00:00Z  2024-05-01T02:00:00Z  -         %-*s  yes" % (width, "unknown"),
             ],
         )
         self.assertEqual(self.db_bytes(), before, "list-users never writes")
@@ -86,6 +87,7 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
                         "email": "bob@example.com",
                         "created_at": "2024-05-01T02:00:00Z",
                         "updated_at": "2024-05-01T02:00:00Z",
+                        "disabled_at": None,
                         "hash_scheme": "pbkdf2-sha256",
                         "needs_rehash": True,
                     },
@@ -96,7 +98,7 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
 
     def test_empty_database(self):
         store.open_database(self.db).close()
-        self.assertEqual(self.run_list("list-users").stdout.split(), "USERNAME EMAIL CREATED UPDATED SCHEME NEEDS REHASH".split())
+        self.assertEqual(self.run_list("list-users").stdout.split(), "USERNAME EMAIL CREATED UPDATED DISABLED SCHEME NEEDS REHASH".split())
         self.assertEqual(json.loads(self.run_list("list-users", "--format", "json").stdout), {"users": []})
         open(self.db, "wb").close()
         self.assertEqual(json.loads(self.run_list("list-users", "--format", "json").stdout), {"users": []})
@@ -114,6 +116,51 @@ class ListUsersTest(support.TemporaryDirectoryTestCase):
         result = self.run_list("list-users")
         self.assertEqual(result.code, 73)
         self.assertIn("has schema version 99, newer than", result.stderr)
+
+
+class DisabledUsersTest(ListUsersTestCase):
+    def fill_states(self):
+        self.fill()
+        with store.open_database(self.db) as database:
+            with database.write_transaction():
+                database.disable_users(["bob"], "2024-06-01T00:00:00Z")
+                database.add_users([store.NewUser("dora\x1b[2J", "d\u2028@example.com", store.DISABLED_HASH, None,
+                                                  "2024-06-02T00:00:00Z")], "2024-06-02T00:00:00Z")
+
+    def test_state_column_filters_and_escapes(self):
+        self.fill_states()
+        before = self.db_bytes()
+        result = self.run_list("list-users")
+        self.assertEqual(result.code, 0, result.stderr)
+        lines = [line.split() for line in result.stdout.splitlines()]
+        self.assertEqual(lines[0], "USERNAME EMAIL CREATED UPDATED DISABLED SCHEME NEEDS REHASH".split())
+        self.assertEqual([line[0] for line in lines[1:]], ["alice", "bob", "carol", "dora\\x1b[2J"])
+        self.assertEqual(lines[2][4:], ["2024-06-01T00:00:00Z", "pbkdf2-sha256", "yes"], "the kept hash's scheme")
+        self.assertEqual(lines[4][1], "d\\u2028@example.com")
+        self.assertEqual(lines[4][4:], ["2024-06-02T00:00:00Z", "none", "yes"])
+        self.assertNotIn("\x1b", result.stdout)
+        disabled = self.run_list("list-users", "--disabled")
+        self.assertEqual([line.split()[0] for line in disabled.stdout.splitlines()[1:]], ["bob", "dora\\x1b[2J"])
+        enabled = self.run_list("list-users", "--enabled")
+        self.assertEqual([line.split()[0] for line in enabled.stdout.splitlines()[1:]], ["alice", "carol"])
+        users = json.loads(self.run_list("list-users", "--disabled", "--format", "json").stdout)["users"]
+        self.assertEqual([(u["username"], u["disabled_at"], u["hash_scheme"]) for u in users],
+                         [("bob", "2024-06-01T00:00:00Z", "pbkdf2-sha256"), ("dora\x1b[2J", "2024-06-02T00:00:00Z", "none")])
+        both = self.run_list("list-users", "--disabled", "--enabled")
+        self.assertEqual(both.code, 64)
+        self.assertEqual(self.db_bytes(), before)
+
+    def test_version_1_database(self):
+        import shutil
+
+        shutil.copyfile(os.path.join(support.DATA, "schema-v1.sqlite"), self.db)
+        before = self.db_bytes()
+        users = json.loads(self.run_list("list-users", "--format", "json").stdout)["users"]
+        self.assertEqual([(u["username"], u["disabled_at"]) for u in users],
+                         [("alice", None), ("bob", None), ("carol", None), ("dave", None)])
+        self.assertEqual(self.run_list("list-users", "--disabled").stdout.count("\n"), 1, "the heading only")
+        self.assertEqual(self.run_list("list-users", "--enabled").stdout.count("\n"), 5)
+        self.assertEqual(self.db_bytes(), before, "read as it is, never upgraded")
 
 
 class ForeignValuesTest(support.TemporaryDirectoryTestCase):

@@ -13,6 +13,7 @@ import unittest
 from prospector_scheduler import miniyaml
 from prospector_scheduler.errors import DataError
 from prospector_scheduler.miniyaml import Mapping, Scalar, Sequence, YAMLError
+from tests import support
 from tests.test_yaml_suite import same
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "yaml")
@@ -128,7 +129,10 @@ class ErrorTest(unittest.TestCase):
         self.assertIsInstance(error, DataError)
         self.assertIsInstance(error, ValueError)
         self.assertEqual((error.message, error.line, error.column),
-                         ("duplicate key 'a' (first defined on line 1)", 2, 1))
+                         ("duplicate key (first defined on line 1)", 2, 1))
+        # The key is named only by a caller that knows it is safe to show.
+        self.assertEqual((error.key, error.keyed_message),
+                         ("a", 'duplicate key "a" (first defined on line 1)'))
         self.assertIsNone(error.path)
         self.assertEqual(error.exit_code, 65)
 
@@ -377,3 +381,31 @@ class FastPathTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LinearTimeTest(unittest.TestCase):
+    """Parsing takes time linear in the input: doubling it about doubles the work (issue 9.13).
+
+    Each size is large enough for a quadratic cost to show (the escapes took
+    time quadratic in the line's length before) and small enough to be quick.
+    """
+
+    CASES = [
+        ("escapes before a far quote", lambda n: 'a: "' + "\\t" * n + "x" * (8 * n) + '"\n', 40000),
+        ("hex escapes before a far quote", lambda n: 'a: "' + "\\x41" * n + "x" * (8 * n) + '"\n',
+         40000),
+        ("quotes in a single-quoted scalar", lambda n: "a: '" + "''" * n + "'\n", 20000),
+        ("a long plain scalar ending in ': '", lambda n: "a: " + "x " * n + ": b\n", 20000),
+        ("a long flow sequence with an error at its end",
+         lambda n: "a: [" + "b, " * (n // 4) + "b, @]\n", 20000),
+        ("many blank lines before a mis-indented key",
+         lambda n: "a:\n  b: 'c'\n" + "\n" * (8 * n) + "    d: e\n", 20000),
+        ("a plain scalar over many lines", lambda n: "a: b\n" + "  c\n" * (n // 4), 20000),
+        ("tabs before an error", lambda n: "a:\n  - b\n" + "\t" * (8 * n) + "x\n", 20000),
+    ]
+
+    def test_doubling_the_input_about_doubles_the_work(self):
+        for name, make, size in self.CASES:
+            with self.subTest(case=name):
+                ratio = support.growth(miniyaml.parse, make, size)
+                self.assertLess(ratio, 3.0, "%s: %.2f" % (name, ratio))

@@ -201,7 +201,8 @@ class CheckConfigTest(TemporaryDirectoryTestCase):
             (["check-config", "--kind", "schedule", "-"], "jobs: []\n", 0, "<stdin>: 0 jobs OK\n", ""),
             (["check-config", "--kind", "users", "-"], "jobs: []\n", 65, "",
              '<stdin>:1:1: missing the key "users" (a list of users; "users: []" for none)\n'
-             '<stdin>:1:1: jobs: unknown key; expected only "users"\n'),
+             '<stdin>:1:1: top level: unknown key (not named: it is not close to any key of this file); '
+                 'expected only "users"\n'),
             (["check-config", bad], "", 65, "",
              "%s:3:14: jobs[0].command: unknown command 'lst-users' (did you mean 'list-users'?)\n" % bad),
         ]

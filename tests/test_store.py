@@ -362,6 +362,21 @@ class FixtureMigrationTest(StoreTestCase):
         self.assertEqual(self.raw("SELECT * FROM users ORDER BY id"), [row + (None, None) for row in users_before])
         self.assertEqual(self.raw("SELECT count(*) FROM sync_runs"), [(len(runs_before),)])
 
+    def test_version_2_file_upgrades_keeping_every_row(self):
+        self.copy_fixture("schema-v2.sqlite")
+        tables = ("users", "sync_runs", "user_changes")
+        before = dict((table, self.raw("SELECT * FROM %s ORDER BY id" % table)) for table in tables)
+        self.assertEqual(self.raw("PRAGMA user_version"), [(2,)])
+        opened = self.open(read_only=True)
+        self.assertEqual([u.username for u in opened.list_users(disabled=True)], ["bob", "dave", "erin"])
+        self.assertEqual(len(opened.user_changes()), 12)
+        opened.close()
+        self.open().close()
+        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
+        for table in tables:
+            self.assertEqual(self.raw("SELECT * FROM %s ORDER BY id" % table), before[table], table)
+
     def test_a_failed_first_write_leaves_version_1(self):
         self.copy_fixture("schema-v1.sqlite")
         before = self.file_bytes()

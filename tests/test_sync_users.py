@@ -338,7 +338,8 @@ class SourceAndAuditTest(SyncTestCase):
 
         for run, counts in zip(runs, [(2, 0, 0), (0, 0, 2)]):
             self.assertEqual(run.source, os.path.abspath(path))
-            self.assertEqual(run.source_sha256, digest)
+            self.assertTrue(run.source_sha256.startswith("nosecrets-sha256:"), run.source_sha256)
+            self.assertNotIn(digest, run.source_sha256, "never the plain SHA-256 of the file")
             self.assertEqual((run.created, run.password_reset, run.unchanged), counts)
             self.assertEqual(run.host, socket.gethostname())
             self.assertEqual(run.os_user, pwd.getpwuid(os.geteuid()).pw_name)
@@ -351,10 +352,75 @@ class SourceAndAuditTest(SyncTestCase):
         result = self.cli("sync-users", "-", stdin=text)
         self.assert_ok(result, "created 1, password reset 0, disabled 0, enabled 0, unchanged 0, not in file 0\n")
         self.assertEqual(self.users()["alice"][0], "alice@example.com")
+        [(source, digest)] = self.query("SELECT source, source_sha256 FROM sync_runs")
+        self.assertEqual(source, "<stdin>")
+        self.assertEqual(digest, sync.source_digest(sync_plan_entries(text)))
+
+
+def sync_plan_entries(text, source="users.yaml"):
+    from prospector_scheduler import users_file
+
+    return users_file.parse(text.encode("utf-8"), source)
+
+
+class SourceDigestTest(SyncTestCase):
+    """Issue 9.4: no value in the database lets a password guess be checked faster than its hash."""
+
+    TEMPLATE = "users:\n  - username: alice\n    password: %s\n    email: alice@example.com\n    reset_on_next_run: %s\n"
+
+    def fast_digests(self, data):
+        """Every quick digest an attacker could compare with: of the bytes, in hex and base64."""
+        import base64
+
+        found = set()
+        for name in ("md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3_256", "blake2b", "blake2s"):
+            digest = hashlib.new(name, data).digest()
+            found.update([digest.hex(), digest.hex().upper(), base64.b64encode(digest).decode("ascii")])
+        return found
+
+    def test_the_digest_leaves_every_secret_out(self):
+        texts = [self.TEMPLATE % (password, "false") for password in (ALICE, ALICE2, "x")]
+        digests = set(sync.source_digest(sync_plan_entries(text)) for text in texts)
+        self.assertEqual(len(digests), 1, "a password alone never changes it")
+        given = passwords.hash_password(ALICE, low_policy())
+        hashed = "users:\n  - username: alice\n    password_hash: '%s'\n    email: alice@example.com\n" % given
+        other = passwords.hash_password(ALICE2, low_policy())
         self.assertEqual(
-            self.query("SELECT source, source_sha256 FROM sync_runs"),
-            [("<stdin>", hashlib.sha256(text.encode("utf-8")).hexdigest())],
+            sync.source_digest(sync_plan_entries(hashed)),
+            sync.source_digest(sync_plan_entries(hashed.replace(given, other))),
+            "nor a password hash alone",
         )
+        changed = [
+            self.TEMPLATE % (ALICE, "true"),
+            self.TEMPLATE.replace("alice@", "alicia@") % (ALICE, "false"),
+            self.TEMPLATE.replace("username: alice", "username: alicia") % (ALICE, "false"),
+            hashed,
+        ]
+        for text in changed:
+            with self.subTest(text=text):
+                self.assertNotIn(sync.source_digest(sync_plan_entries(text)), digests)
+        as_json = json.dumps({"users": [user("alice", ALICE2, "alice@example.com", reset=False)]})
+        self.assertEqual(sync.source_digest(sync_plan_entries(as_json, "users.json")), digests.pop(),
+                         "the same entries in JSON")
+
+    def test_no_stored_value_checks_a_guess_quickly(self):
+        texts = [self.TEMPLATE % (ALICE, "false"), self.TEMPLATE % (ALICE2, "true")]
+        for text in texts:
+            self.assert_ok(self.cli("sync-users", "-", stdin=text), mock.ANY)
+            path = self.write("users.yaml", text)
+            self.assert_ok(self.cli("sync-users", path), mock.ANY)
+        quick = set()
+        for text in texts:
+            quick |= self.fast_digests(text.encode("utf-8"))
+        for secret in SECRETS:
+            quick |= self.fast_digests(secret.encode("utf-8"))
+        stored = self.db_bytes().decode("latin-1")
+        values = [value for row in self.query("SELECT * FROM sync_runs") for value in row]
+        self.assertEqual(len(self.query("SELECT id FROM sync_runs")), 4)
+        for digest in quick:
+            with self.subTest(digest=digest):
+                self.assertNotIn(digest, stored)
+                self.assertNotIn(digest, [str(value) for value in values])
 
 
 class ArgumentsTest(SyncTestCase):

@@ -9,7 +9,7 @@ import unittest
 
 from prospector_scheduler import config_schema, users_file
 from prospector_scheduler.errors import DataError, ErrorList, NoInputError
-from tests.support import DATA, TemporaryDirectoryTestCase, without_root_privileges
+from tests.support import DATA, TemporaryDirectoryTestCase, run_cli, without_root_privileges
 
 CASES = os.path.join(DATA, "users")
 PROGRAM = "prospector-scheduler"
@@ -211,10 +211,16 @@ class SchemaRulesTest(unittest.TestCase):
             ("Username", 'users[0].Username: unknown key; did you mean "username"?'),
             ("passwd", 'users[0].passwd: unknown key; did you mean "password"?'),
             ("mail", 'users[0].mail: unknown key; did you mean "email"?'),
-            ("groups", "users[0].groups: unknown key; expected one of: "
-                       "username, password, password_hash, email, reset_on_next_run, disabled"),
-            ("password:hunter2", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
-            ("pass word", 'users[0]: unknown key (not shown: not a plain name); did you mean "password"?'),
+            ("groups", "users[0]: unknown key (not named: it is not close to any key of this file); "
+                       "expected one of: username, password, password_hash, email, reset_on_next_run, disabled"),
+            ("hunter2", "users[0]: unknown key (not named: it is not close to any key of this file); "
+                        "expected one of: username, password, password_hash, email, reset_on_next_run, disabled"),
+            ("password:hunter2", 'users[0]: unknown key (not named: it may hold a secret); did you mean "password"?'),
+            ("pass word", 'users[0]: unknown key (not named: it may hold a secret); did you mean "password"?'),
+            ("passwordhunter2", 'users[0]: unknown key (not named: it may hold a secret); did you mean "password"?'),
+            ("Password1", 'users[0]: unknown key (not named: it may hold a secret); did you mean "password"?'),
+            ("users", 'users[0].users: unknown key here; expected one of: username, password, '
+                      'password_hash, email, reset_on_next_run, disabled ("users" is a key of another level)'),
         ]
         for key, message in cases:
             with self.subTest(key=key):
@@ -228,7 +234,11 @@ class SchemaRulesTest(unittest.TestCase):
             ({"users": "a"}, ["t.json: users: expected a sequence of users, got a string"]),
             ("users", ['t.json: expected a mapping with the key "users" at the top level, got a string']),
             (None, ['t.json: expected a mapping with the key "users" at the top level, got null']),
-            ({"users": [], "version": 1}, ['t.json: version: unknown key; expected only "users"']),
+            ({"users": [], "version": 1}, ['t.json: top level: unknown key (not named: it is not close '
+                                           'to any key of this file); expected only "users"']),
+            ({"users": [], "usres": 1}, ['t.json: usres: unknown key; did you mean "users"?']),
+            ({"users": [], "email": 1}, ['t.json: email: unknown key here; expected only "users" '
+                                         '("email" is a key of another level)']),
         ]
         for document, expected in cases:
             with self.subTest(document=document):
@@ -290,7 +300,8 @@ def block_document(entries):
 
 
 def yaml_entries(text, root):
-    return users_file.check(config_schema.yaml_document(root, text, "hand.yaml", HAND_MADE))
+    return users_file.check(config_schema.yaml_document(root, text, "hand.yaml", HAND_MADE,
+                                                        users_file.ALL_KEYS, users_file.SECRET_KEYS))
 
 
 def yaml_report(text, root):
@@ -370,7 +381,8 @@ class YAMLTypingTest(unittest.TestCase):
             (Scalar("email", "plain", 3, 5), Mapping([], 3, 12)),
         ], 2, 5), Scalar("SECRET", "plain", 4, 5)], 2, 3))], 1, 1)
         text = "users:\n  - username: [a]\n    email: {}\n  - SECRET\n"
-        # A scalar in a sequence may be anything, a password too: its line is not shown.
+        # Only a key and a scalar (or {} or []) on a line are shown; a scalar in a sequence may
+        # be a password too.
         self.assertEqual(yaml_report(text, root), (
             "hand.yaml:2:15: users[0].username: expected a string, got a sequence\n"
             "hand.yaml:3:12: users[0].email: expected a string, got a mapping\n"
@@ -405,8 +417,8 @@ class NoSecretInExcerptsTest(unittest.TestCase):
             'hand.yaml:7:5: users[1].reset_on_next_rn: unknown key; did you mean "reset_on_next_run"?\n'
             "        reset_on_next_rn: yes\n"
             "        ^\n"
-            "hand.yaml:8:5: users[1].pw: unknown key; expected one of: "
-            "username, password, password_hash, email, reset_on_next_run, disabled\n"
+            "hand.yaml:8:5: users[1]: unknown key (not named: it is not close to any key of this file); "
+            "expected one of: username, password, password_hash, email, reset_on_next_run, disabled\n"
             + self.hash_error("hand.yaml:9:20: users[1].password_hash: ", "SECRET-4")))
 
     @staticmethod
@@ -457,10 +469,12 @@ class NoSecretInExcerptsTest(unittest.TestCase):
         self.assertEqual(yaml_report(text, root),
                          "hand.yaml:2:15: users[0].username: expected a string, got a mapping\n")
 
-    def test_last_secret_hides_the_rest_of_the_file(self):
-        text = "users:\n  - username: a\n    password: SECRET\n    # SECRET\n"
+    def test_only_lines_of_a_known_key_and_its_value_are_shown(self):
+        text = "users:\n  - username: a # SECRET\n    password: SECRET\n    # SECRET\n"
         _text, root = block_document([[("username", "a", "plain"), ("password", "SECRET", "plain")]])
-        self.assertEqual(config_schema.secret_lines(root, text, HAND_MADE, users_file.ENTRY_KEYS + users_file.TOP_KEYS, users_file.SECRET_KEYS), {3, 4, 5})
+        self.assertEqual(config_schema.shown_lines(root, text, HAND_MADE, users_file.ALL_KEYS,
+                                                   users_file.SECRET_KEYS),
+                         {1: "users:", 2: "  - username: a"})
 
     def test_unprintable_line_is_not_shown(self):
         text, root = block_document([[("username", "a\x1b[2Jb", "double")]])
@@ -636,14 +650,14 @@ class ReadTest(TemporaryDirectoryTestCase):
         self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
         with self.assertRaises(ErrorList) as caught:
             users_file.read("-", stdin=BytesStream(b'{"users": [{"username": "\xe9"}]}'))
-        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8 (byte 0xe9); a users file is UTF-8 text")
+        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8; a users file is UTF-8 text")
 
     def test_stdin_text(self):
         loaded = users_file.read("-", stdin=io.StringIO(self.DOCUMENT.decode("utf-8")))
         self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
         with self.assertRaises(ErrorList) as caught:
             users_file.read("-", stdin=io.StringIO('{"users": [{"username": "\udce9"}]}'))
-        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8 (byte 0xed); a users file is UTF-8 text")
+        self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8; a users file is UTF-8 text")
         with self.assertRaises(NoInputError):
             users_file.read("-")
 
@@ -670,10 +684,10 @@ class ReadTest(TemporaryDirectoryTestCase):
             (b'{"users": [\n  {"username": "a\x00"}]}', "u.json:2:18: NUL byte; a users file is UTF-8 text"),
             (b'\xef\xbb\xbf{"a\x00": 1}', "u.json:1:4: NUL byte; a users file is UTF-8 text"),
             (b'{"u\x00\xff": 1}', "u.json:1:4: NUL byte; a users file is UTF-8 text"),
-            (b'{"u\xff\x00": 1}', "u.json:1:4: invalid UTF-8 (byte 0xff); a users file is UTF-8 text"),
-            (b'{"\xc3\xa9\xc3": 1}', "u.json:1:4: invalid UTF-8 (byte 0xc3); a users file is UTF-8 text"),
-            (b'\n\n{"\xed\xa0\x80": 1}', "u.json:3:3: invalid UTF-8 (byte 0xed); a users file is UTF-8 text"),
-            (b'\xff\xfeu\x00', "u.json:1:1: invalid UTF-8 (byte 0xff); a users file is UTF-8 text"),
+            (b'{"u\xff\x00": 1}', "u.json:1:4: invalid UTF-8; a users file is UTF-8 text"),
+            (b'{"\xc3\xa9\xc3": 1}', "u.json:1:4: invalid UTF-8; a users file is UTF-8 text"),
+            (b'\n\n{"\xed\xa0\x80": 1}', "u.json:3:3: invalid UTF-8; a users file is UTF-8 text"),
+            (b'\xff\xfeu\x00', "u.json:1:1: invalid UTF-8; a users file is UTF-8 text"),
         ]
         for data, message in cases:
             with self.subTest(data=data):
@@ -684,3 +698,42 @@ class ReadTest(TemporaryDirectoryTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SameJudgementAsSyncTest(TemporaryDirectoryTestCase):
+    """check-config and --dry-run refuse every password that sync-users could not hash (issue 9.7)."""
+
+    def test_passwords_hashing_refuses_are_refused_by_the_check(self):
+        folded = "users:\n  - username: bob\n    password: " + "\n      ".join(["abcdefgh"] * 460) + "\n"
+        cases = [
+            ('{"users": [{"username": "bob", "password": "%s"}]}' % ("x" * 5000), "u.json", None),
+            ('{"users": [{"username": "bob", "password": "%s"}]}' % ("\u00e9" * 2049), "u.json", None),
+            (folded, "u.yaml", 3),
+            ("users:\n  - username: bob\n    password: '%s'\n" % ("\U0001F600" * 1025), "u.yaml", 3),
+        ]
+        for text, name, line in cases:
+            with self.subTest(name=name, size=len(text)):
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.parse(text.encode("utf-8"), name)
+                (error,) = caught.exception.errors
+                self.assertEqual(error.message, "users[0].password: is longer than 4096 bytes in UTF-8")
+                self.assertEqual(error.line, line)
+                path = self.write(name, text)
+                for args in (["check-config", path], ["--db", self.path("p.db"), "sync-users", "--dry-run", path],
+                             ["--db", self.path("p.db"), "sync-users", path]):
+                    result = run_cli(args, environ={"PROSPECTOR_HASH_COST": "low"})
+                    self.assertEqual(result.code, 65, (args, result.stderr))
+        for password in ("x" * 4096, "\U0001F600" * 1024, "\u00e9" * 2048):
+            with self.subTest(size=len(password)):
+                text = '{"users": [{"username": "bob", "password": "%s"}]}' % password
+                self.assertEqual(len(users_file.parse(text.encode("utf-8"), "u.json")), 1)
+
+    def test_the_rule_is_the_passwords_module_own(self):
+        self.assertEqual(passwords.password_problem("x" * 4096), "")
+        self.assertEqual(passwords.password_problem("x" * 4097), "is longer than 4096 bytes in UTF-8")
+        self.assertEqual(passwords.password_problem(""), "is empty")
+
+
+class PasswordLimitTest(unittest.TestCase):
+    def test_the_limit_is_the_one_of_the_passwords_module(self):
+        self.assertEqual(users_file.MAX_PASSWORD_BYTES, passwords.MAX_PASSWORD_BYTES)

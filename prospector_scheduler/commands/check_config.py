@@ -42,7 +42,7 @@ def check_config(ctx, args):
         stdin = io.BytesIO(data)
     elif kind is None:
         try:
-            data = schedule_file.read_bytes(args.file)
+            data = schedule_file.read_bytes(args.file, "the file")
         except NoInputError:
             kind = "users"  # reading it as a users file reports the error as always
     source = "<stdin>" if args.file == "-" else args.file

@@ -1,27 +1,39 @@
 """list-users: show the users in the database, to check what a sync did.
 
 One line per user, ordered by username: the username, email, when it was
-created and last updated (UTC), the scheme of its password hash and whether
-that hash is weaker than the current policy (it is then replaced the next time
-a sync resets that user's password). Never the hash itself. Opens the database
-read-only: it never creates, upgrades or changes it. Printed with -q too.
+created and last updated (UTC), when it was disabled ("-" while enabled), the
+scheme of its password hash (a disabled user's kept hash; "none" when it has
+none) and whether that hash is weaker than the current policy (it is then
+replaced the next time a sync resets that user's password). Never the hash
+itself. --disabled or --enabled lists only those users. Control characters
+in names are shown escaped. Opens the database read-only: it never creates,
+upgrades or changes it. Printed with -q too.
 
 Example:  prospector-scheduler --db /var/lib/prospector/prospector.db list-users
-          prospector-scheduler list-users --format json
+          prospector-scheduler list-users --disabled --format json
 """
 
 from prospector_scheduler import arguments
 from prospector_scheduler.registry import command
 
-COLUMNS = ("USERNAME", "EMAIL", "CREATED", "UPDATED", "SCHEME", "NEEDS REHASH")
+COLUMNS = ("USERNAME", "EMAIL", "CREATED", "UPDATED", "DISABLED", "SCHEME", "NEEDS REHASH")
 
 
-@command("list-users", "Show the users in the database (never their hashes).", arguments.add_output_format)
+def add_arguments(parser):
+    arguments.add_output_format(parser)
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument("--disabled", dest="state", action="store_const", const=True,
+                       help="only the disabled users")
+    state.add_argument("--enabled", dest="state", action="store_const", const=False,
+                       help="only the enabled users")
+
+
+@command("list-users", "Show the users in the database (never their hashes).", add_arguments)
 def list_users(ctx, args):
     from prospector_scheduler import store
 
     with store.open_database(ctx.settings.db_path, read_only=True) as database:
-        rows = database.list_users()
+        rows = database.list_users(disabled=args.state)
     described = []
     if rows:
         from prospector_scheduler import passwords
@@ -42,10 +54,11 @@ def list_users(ctx, args):
         return 0
     table = [COLUMNS] + [
         (
-            user["username"] if user["username"] is not None else "-",
-            user["email"] if user["email"] is not None else "-",
-            user["created_at"] if user["created_at"] is not None else "-",
-            user["updated_at"] if user["updated_at"] is not None else "-",
+            shown(user["username"]),
+            shown(user["email"]),
+            shown(user["created_at"]),
+            shown(user["updated_at"]),
+            shown(user["disabled_at"]),
             user["hash_scheme"],
             "yes" if user["needs_rehash"] else "no",
         )
@@ -59,26 +72,42 @@ def list_users(ctx, args):
 
 
 def describe(row, policy):
-    """A user as list-users shows it: every column but the hash, plus its scheme and rehash need."""
+    """A user as list-users shows it: every column but the hashes, plus its scheme and rehash need.
+
+    For a disabled user these describe the kept hash, the one that returns
+    when it is enabled; "none" when it has none (it needs a new password).
+    """
     from prospector_scheduler import passwords
     from prospector_scheduler.errors import ProspectorError
 
-    try:
-        scheme = passwords.scheme_of(row.password_hash)
-    except ProspectorError:
-        scheme = "unknown"
-    if scheme == "unknown":
+    real_hash = row.real_hash
+    if real_hash is None:
+        scheme = "none"
+    else:
+        try:
+            scheme = passwords.scheme_of(real_hash)
+        except ProspectorError:
+            scheme = "unknown"
+    if scheme in ("none", "unknown"):
         weak = True
     else:
-        weak = passwords.needs_rehash(row.password_hash, policy)
+        weak = passwords.needs_rehash(real_hash, policy)
     return {
         "username": as_text(row.username),
         "email": as_text(row.email),
         "created_at": as_text(row.created_at),
         "updated_at": as_text(row.updated_at),
+        "disabled_at": as_text(row.disabled_at),
         "hash_scheme": scheme,
         "needs_rehash": weak,
     }
+
+
+def shown(text):
+    """A cell of the text table: ``-`` for none, control characters escaped."""
+    from prospector_scheduler.printable import printable
+
+    return "-" if text is None else printable(text)
 
 
 def as_text(value):

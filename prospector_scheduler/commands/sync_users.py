@@ -149,7 +149,9 @@ def report(ctx, output_format, plan, dry_run):
         return
     lines = []
     if ctx.settings.verbose or dry_run:
-        lines.extend(escaped(describe(action)) for action in plan.actions + plan.missing)
+        from prospector_scheduler.printable import printable
+
+        lines.extend(printable(describe(action)) for action in plan.actions + plan.missing)
     summary = ", ".join("%s %d" % (kind, counts[kind]) for kind in sync_plan.KINDS)
     lines.append(summary + (" (dry run)" if dry_run else ""))
     ctx.stdout.write("\n".join(lines) + "\n")
@@ -176,11 +178,3 @@ def describe(action):
         notes.append("the file's email %s differs from the database's %s, which is kept" % (
             action.entry.email, action.stored_email if action.stored_email is not None else "(none)"))
     return line + (": " + "; ".join(notes) if notes else "")
-
-
-def escaped(text):
-    """``text`` with control characters shown as escapes, so that a name cannot drive the terminal."""
-    import re
-
-    return re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]",
-                  lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
