@@ -143,6 +143,103 @@ class KillTest(support.TemporaryDirectoryTestCase):
         self.assertTrue(any(journal_left), "no kill landed inside the write: the test proved nothing")
 
 
+class DisableMissingKillTest(support.TemporaryDirectoryTestCase):
+    def test_disable_missing_killed_at_random_moments_is_all_or_nothing(self):
+        policy = passwords.policy_from_environ(ENV)
+        old_hash = passwords.hash_password("pw-kill-off-1", policy)
+        staying = ["stay%04d" % n for n in range(1000)]
+        leaving = ["gone%04d" % n for n in range(1000)]
+        newcomers = ["hired%02d" % n for n in range(8)]
+        before_file = self.write("before.json", users_json([{"username": name, "password_hash": old_hash}
+                                                            for name in staying + leaving]))
+        after_entries = [{"username": name, "password_hash": old_hash} for name in staying]
+        after_entries += [{"username": name, "password": "pw-kill-off-new-%d" % n} for n, name in enumerate(newcomers)]
+        after_file = self.write("after.json", users_json(after_entries))
+        template = self.path("template.db")
+        self.assertEqual(finish(start(sync_command(template, before_file))).code, 0)
+        before = rows_of(template)
+        connection = sqlite3.connect(template)
+        before_changes = connection.execute("SELECT count(*) FROM user_changes").fetchone()[0]
+        connection.close()
+        self.assertEqual(before_changes, len(staying + leaving))
+        db = self.path("prospector.db")
+        command = sync_command(db, "--disable-missing", "--max-disable", "all", after_file)
+
+        def fresh_copy():
+            for suffix in ("", "-journal"):
+                if os.path.exists(db + suffix):
+                    os.unlink(db + suffix)
+            shutil.copyfile(template, db)
+
+        def tables():
+            connection = sqlite3.connect(db)
+            try:
+                return [connection.execute("SELECT * FROM %s ORDER BY 1" % table).fetchall()
+                        for table in ("users", "sync_runs", "user_changes")]
+            finally:
+                connection.close()
+
+        def state():
+            integrity, rows, runs = rows_of(db)
+            self.assertEqual(integrity, [("ok",)])
+            connection = sqlite3.connect(db)
+            try:
+                changes = connection.execute("SELECT count(*) FROM user_changes").fetchone()[0]
+                kept = dict(connection.execute("SELECT username, kept_password_hash FROM users"))
+                disabled = dict(connection.execute("SELECT username, disabled_at FROM users"))
+            finally:
+                connection.close()
+            if (rows, runs, changes) == (before[1], before[2], before_changes):
+                self.assertEqual(tables(), before_tables, "every row of users, sync_runs and user_changes as before")
+                return "before"
+            self.assertEqual(set(rows), set(staying + leaving + newcomers), "users neither all before nor all after")
+            self.assertEqual(runs, 2)
+            self.assertEqual(changes, before_changes + len(leaving) + len(newcomers))
+            for name in leaving:
+                self.assertEqual((rows[name], kept[name]), ("!disabled", old_hash))
+                self.assertIsNotNone(disabled[name])
+            for name in staying + newcomers:
+                self.assertIsNone(disabled[name])
+            for name in staying:
+                self.assertEqual((rows[name], kept[name]), (old_hash, None))
+            return "after"
+
+        fresh_copy()
+        before_tables = tables()
+        started = time.monotonic()
+        self.assertEqual(finish(start(command)).code, 0)
+        duration = time.monotonic() - started
+        self.assertEqual(state(), "after")
+        seed = random.randrange(1 << 30)
+        chooser = random.Random(seed)
+        journal_left = []
+        outcomes = []
+        for trial in range(8):
+            fresh_copy()
+            process = start(command)
+            if trial % 2:
+                time.sleep(chooser.uniform(0, 1.2 * duration))
+            else:
+                limit = time.monotonic() + 2 * duration + 5
+                while not os.path.exists(db + "-journal") and process.poll() is None and time.monotonic() < limit:
+                    time.sleep(0.0002)
+                time.sleep(chooser.uniform(0, 0.005))
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=30)
+            journal_left.append(os.path.exists(db + "-journal"))
+            with self.subTest(trial=trial, seed=seed, returncode=process.returncode):
+                outcomes.append(state())
+                if journal_left[-1] and journal_left.count(True) == 1:
+                    # A journal left behind means the run did not commit: the next run rolls it
+                    # back and does the whole work. (After a committed run, a next run would
+                    # rightly add a third, empty sync_runs row.)
+                    self.assertEqual(outcomes[-1], "before")
+                    self.assertEqual(finish(start(command)).code, 0, "the next run completes it")
+                    self.assertEqual(state(), "after")
+        self.assertEqual(len(outcomes), 8)
+        self.assertTrue(any(journal_left), "no kill landed inside the write: the test proved nothing")
+
+
 class OverlapTest(support.TemporaryDirectoryTestCase):
     """Several syncs of overlapping files started together."""
 
