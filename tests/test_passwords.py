@@ -763,8 +763,9 @@ class CheckHashAgreementTest(unittest.TestCase):
     def test_seeded_mutations_of_good_hashes(self):
         import random
 
-        good = [passwords.hash_password("SECRET-agree-1", passwords.Policy("scrypt", 4, 8, 1, 1000)),
-                passwords.hash_password("SECRET-agree-2", passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000))]
+        # Well-formed hashes (parsing needs no scrypt, so these run where hashlib has none).
+        good = ["$scrypt$ln=10,r=8,p=1$FfuI433fXUFHegIRvprRNg$1TbjTAbt00sDb22p2/pn/Kbrmm6dRkHYvWrvvTUAR+M",
+                "$pbkdf2-sha256$1000$Uu6xUEbq9RPhLbvt2ggF8w$S.VJfNWgxiTjl9BEoy/4lZAunAAs6Psn9inTrebos98"]
         rng = random.Random(11)
         alphabet = "AQgwEIMUYcoks048+/.$=,abxyzZ0123456789-"
         accepted = 0
