@@ -24,6 +24,26 @@ def add_output_format(parser):
         help="print the result as text (default) or as one JSON object")
 
 
+def seconds(text):
+    """An argparse type: a number of seconds, zero or more."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a number of seconds, got %r" % text) from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("expected a number of seconds, zero or more, got %r" % text)
+    return value
+
+
+def add_wait(parser):
+    """``--wait SECONDS`` (default 30): how long to wait for another run holding the database."""
+    parser.add_argument(
+        "--wait", type=seconds, default=30.0, metavar="SECONDS",
+        help="how long to wait for another run holding the database before exiting 75 (default: 30)")
+
+
 SCHEDULE_ENVIRONMENT_VARIABLE = "PROSPECTOR_SCHEDULE"
 
 

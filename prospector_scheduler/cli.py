@@ -15,7 +15,11 @@ from prospector_scheduler.context import (
 )
 from prospector_scheduler.errors import ExitCode, ProspectorError, UsageError
 from prospector_scheduler.registry import Registry
+from prospector_scheduler.streams import StreamError
 
+# The command whose argument words may be a password typed in the wrong place:
+# no error about its command line repeats any of them.
+SECRET_ARGUMENTS = "hash-password"
 USAGE = "%s [--db PATH] [-q | -v] <command> [arguments]" % PROGRAM
 ABOUT = "Runs the administrative and scheduled jobs of the ProspecTor system."
 GLOBAL_OPTIONS = """\
@@ -61,6 +65,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         self.output = kwargs.pop("output")
+        self.secret_arguments = kwargs.pop("secret_arguments", False)
         kwargs.setdefault("formatter_class", _formatter)
         kwargs.setdefault("allow_abbrev", False)
         argparse.ArgumentParser.__init__(self, *args, **kwargs)
@@ -77,11 +82,58 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message):
         command = self.prog[len(PROGRAM) + 1:]
         where = "%s: " % command if command else ""
+        if self.secret_arguments:
+            # One of the words may be a password typed in the wrong place: repeat none.
+            message = ("wrong arguments (not repeated here, as one may be a password): it takes only "
+                       "--scheme scrypt or --scheme pbkdf2-sha256, and reads the password from the terminal "
+                       "or standard input")
+        else:
+            misplaced = _misplaced_global_option(message)
+            if misplaced:
+                message = "%s is a global option: give it before the command (%s %s %s ...)" % (
+                    misplaced, PROGRAM, misplaced + (" PATH" if misplaced in _GLOBAL_WITH_VALUE else ""), command)
         raise UsageError("%s%s (see '%s --help')" % (where, message, self.prog))
 
 
-def _global_parser(stdout):
-    parser = ArgumentParser(prog=PROGRAM, usage=USAGE, add_help=False, output=stdout)
+_GLOBAL_WITH_VALUE = ("--db", "--metrics-file")
+_GLOBAL_FLAGS = ("-q", "--quiet", "-v", "--verbose", "--timestamps", "--version")
+
+
+def _misplaced_global_option(message):
+    """The global option that argparse's "unrecognized arguments: ..." starts with, or None."""
+    prefix = "unrecognized arguments: "
+    if not message.startswith(prefix):
+        return None
+    first = message[len(prefix):].split(" ", 1)[0].split("=", 1)[0]
+    return first if first in _GLOBAL_WITH_VALUE + _GLOBAL_FLAGS else None
+
+
+def split_command(argv):
+    """``(global options, command or None, the command's arguments)`` of ``argv``, split by hand.
+
+    argparse would take a ``--`` meant for the command as its own
+    (``check-config -- -u.yaml``): the command's words are passed on exactly.
+    """
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word == "--":
+            index += 1
+            break
+        if not word.startswith("-") or word == "-":
+            break
+        if word in _GLOBAL_WITH_VALUE:
+            index += 2
+        else:
+            index += 1
+    if index >= len(argv):
+        return argv[:index], None, []
+    return [word for word in argv[:index] if word != "--"], argv[index], argv[index + 1:]
+
+
+def _global_parser(stdout, secret_arguments=False):
+    parser = ArgumentParser(prog=PROGRAM, usage=USAGE, add_help=False, output=stdout,
+                            secret_arguments=secret_arguments)
     parser.add_argument("--db", metavar="PATH")
     loudness = parser.add_mutually_exclusive_group()
     loudness.add_argument("-q", "--quiet", action="store_true")
@@ -90,9 +142,15 @@ def _global_parser(stdout):
     parser.add_argument("--metrics-file", metavar="PATH")
     parser.add_argument("--version", action="store_true")
     parser.add_argument("-h", "--help", action="store_true")
-    parser.add_argument("command", nargs="?")
-    parser.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
+
+
+def parse_global(argv, stdout):
+    """The global options of ``argv``, with ``.command`` (or None) and ``.arguments``, the command's words."""
+    global_words, command, command_words = split_command(argv)
+    options = _global_parser(stdout, secret_arguments=SECRET_ARGUMENTS in argv).parse_args(global_words)
+    options.command, options.arguments = command, command_words
+    return options
 
 
 def command_list(registry):
@@ -134,7 +192,7 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     records the run as a job run by that name.
     """
     invocation = {} if invocation is None else invocation
-    options = _global_parser(stdout).parse_args(argv)
+    options = parse_global(argv, stdout)
     verbosity = QUIET if options.quiet else VERBOSE if options.verbose else NORMAL
     settings = Settings(
         db_path=db_path_from(options.db, environ),
@@ -154,7 +212,8 @@ def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocat
     if spec is None:
         raise unknown_command(options.command, registry)
     parser = ArgumentParser(
-        prog="%s %s" % (PROGRAM, spec.name), description=spec.description or spec.summary, output=stdout
+        prog="%s %s" % (PROGRAM, spec.name), description=spec.description or spec.summary, output=stdout,
+        secret_arguments=spec.name == SECRET_ARGUMENTS,
     )
     if spec.add_arguments is not None:
         spec.add_arguments(parser)
@@ -215,10 +274,15 @@ def main(argv=None, stdin=None, stdout=None, stderr=None, environ=None, registry
     """
     import time
 
+    from prospector_scheduler.streams import GuardedStream
+
     argv = sys.argv[1:] if argv is None else list(argv)
     stdin = sys.stdin if stdin is None else stdin
-    stdout = sys.stdout if stdout is None else stdout
-    stderr = sys.stderr if stderr is None else stderr
+    # A stream closed before the start (">&-") is None here: GuardedStream makes that 74.
+    raw_stdout = sys.stdout if stdout is None else stdout
+    raw_stderr = sys.stderr if stderr is None else stderr
+    stdout = GuardedStream(raw_stdout, "standard output")
+    stderr = GuardedStream(raw_stderr, "standard error")
     environ = os.environ if environ is None else environ
     timestamps, metrics_file, db = early_options(argv)
     if not timestamps:
@@ -228,9 +292,9 @@ def main(argv=None, stdin=None, stdout=None, stderr=None, environ=None, registry
     real = (sys.stdout, sys.stderr)
     stamped_out, stamped_err = TimestampedStream(stdout), TimestampedStream(stderr)
     # Warnings and the like that Python itself prints go to sys.stderr: stamp them too.
-    if stdout is sys.stdout:
+    if raw_stdout is sys.stdout and raw_stdout is not None:
         sys.stdout = stamped_out
-    if stderr is sys.stderr:
+    if raw_stderr is sys.stderr and raw_stderr is not None:
         sys.stderr = stamped_err
     try:
         return _main(argv, stdin, stamped_out, stamped_err, environ, registry_factory, metrics_file, db, time.time())
@@ -273,12 +337,17 @@ def _guarded(function, invocation, stdout, stderr):
         invocation["help_shown"] = True
         return shown.status
     except ProspectorError as error:
+        if isinstance(error, StreamError):
+            # Standard output failed (or went away, ``| head``): say so once on
+            # standard error where that still works; a broken pipe needs no word.
+            if not error.silent:
+                _report(stderr, ["%s: error: %s" % (PROGRAM, error.message)])
+            return error.exit_code
         stream = stdout if error.report_to_stdout else stderr
-        for line in error.report_lines(PROGRAM):
-            stream.write(line + "\n")
+        _report(stream, error.report_lines(PROGRAM))
         return error.exit_code
     except KeyboardInterrupt:
-        stderr.write("%s: interrupted\n" % PROGRAM)
+        _report(stderr, ["%s: interrupted" % PROGRAM])
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader of our output went away (``| head``): nothing left to say.
@@ -288,6 +357,16 @@ def _guarded(function, invocation, stdout, stderr):
     except Exception:
         import traceback
 
-        traceback.print_exc(file=stderr)
-        stderr.write("%s: internal error (a bug; please report it with the traceback above)\n" % PROGRAM)
+        _report(stderr, traceback.format_exc().rstrip("\n").split("\n") + [
+            "%s: internal error (a bug; please report it with the traceback above)" % PROGRAM])
         return ExitCode.SOFTWARE
+
+
+def _report(stream, lines):
+    """Write ``lines`` to ``stream``; when that stream has failed too, there is nobody left to tell."""
+    try:
+        for line in lines:
+            stream.write(line + "\n")
+        stream.flush()
+    except StreamError:
+        pass

@@ -187,3 +187,52 @@ class ProcessTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CommandLineSplitTest(unittest.TestCase):
+    """Issue 9.17 (the global parser swallowed ``--``) and 10.8 (``--db`` after the command)."""
+
+    def test_split_command(self):
+        from prospector_scheduler.cli import split_command
+
+        cases = [
+            (["check-config", "--", "-u.yaml"], ([], "check-config", ["--", "-u.yaml"])),
+            (["--db", "x.db", "-q", "list-users", "--format", "json"], (["--db", "x.db", "-q"], "list-users", ["--format", "json"])),
+            (["--db=x.db", "list-users"], (["--db=x.db"], "list-users", [])),
+            (["--", "list-users", "-q"], ([], "list-users", ["-q"])),
+            (["-q"], (["-q"], None, [])),
+            ([], ([], None, [])),
+        ]
+        for argv, expected in cases:
+            with self.subTest(argv=argv):
+                self.assertEqual(split_command(argv), expected)
+
+    def test_double_dash_reaches_the_command(self):
+        import os
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as directory:
+            previous = os.getcwd()
+            os.chdir(directory)
+            try:
+                with open("-u.yaml", "w") as stream:
+                    stream.write("users: []\n")
+                os.chmod("-u.yaml", 0o600)
+                result = run_cli(["check-config", "--", "-u.yaml"])
+            finally:
+                os.chdir(previous)
+        self.assertEqual((result.code, result.stdout, result.stderr), (0, "-u.yaml: 0 users OK\n", ""))
+
+    def test_global_option_after_the_command(self):
+        cases = [
+            (["list-users", "--db", "good.yaml"], "list-users: --db is a global option: give it before the command "
+             "(prospector-scheduler --db PATH list-users ...) (see 'prospector-scheduler list-users --help')"),
+            (["check-config", "users.yaml", "-q"], "check-config: -q is a global option: give it before the command "
+             "(prospector-scheduler -q check-config ...) (see 'prospector-scheduler check-config --help')"),
+            (["list-users", "--bogus"], "list-users: unrecognized arguments: --bogus "
+             "(see 'prospector-scheduler list-users --help')"),
+        ]
+        for argv, message in cases:
+            with self.subTest(argv=argv):
+                result = run_cli(argv)
+                self.assertEqual((result.code, result.stderr), (64, "prospector-scheduler: error: %s\n" % message))

@@ -55,7 +55,7 @@ def tool_invocation(words):
     """
     if os.path.basename(words[0]) != TOOL:
         raise AssertionError("%r does not run %s" % (words[0], TOOL))
-    options = cli._global_parser(io.StringIO()).parse_args(words[1:])
+    options = cli.parse_global(words[1:], io.StringIO())
     spec = Registry(entry_points=[]).get(options.command)
     if spec is None:
         raise AssertionError("%r is not a built-in command of %s" % (options.command, TOOL))

@@ -40,6 +40,13 @@ DEFAULT_WARNINGS = LOW_SCRYPT_WARNING if HAS_SCRYPT else FALLBACK_WARNING + LOW_
 BEFORE_READING = "" if HAS_SCRYPT else FALLBACK_WARNING
 
 
+WRONG_ARGUMENTS = (
+    "hash-password: wrong arguments (not repeated here, as one may be a password): it takes only --scheme "
+    "scrypt or --scheme pbkdf2-sha256, and reads the password from the terminal or standard input (see "
+    "'prospector-scheduler hash-password --help')"
+)
+
+
 class PipeTest(unittest.TestCase):
     def assertHashOf(self, result, password, scheme, warnings):
         self.assertEqual((result.code, result.stderr), (0, warnings))
@@ -100,6 +107,31 @@ class PipeTest(unittest.TestCase):
         warnings = "prospector-scheduler: warning: the password is shorter than 8 characters\n" + LOW_PBKDF2_WARNING
         self.assertHashOf(result, "abc12", "pbkdf2-sha256", warnings)
 
+    def test_no_argument_is_ever_repeated(self):
+        """Issue 9.5: every argparse error path of hash-password, and the global parser's before it."""
+        secret = "x9Secret-pw"
+        cases = [
+            ["hash-password", "-" + secret],
+            ["hash-password", "--", "-" + secret],
+            ["hash-password", "--" + secret],
+            ["hash-password", "--scheme", secret],
+            ["hash-password", "--scheme=" + secret],
+            ["hash-password", "--scheme"],
+            ["hash-password", "--sch", "scrypt", "-" + secret],
+            ["-" + secret, "hash-password"],
+            ["--db", "x.db", "-" + secret, "hash-password"],
+        ]
+        for argv in cases:
+            with self.subTest(argv=argv):
+                result = run_cli(argv, stdin=SECRET + "\n", environ=LOW)
+                self.assertEqual((result.code, result.stdout), (64, ""))
+                self.assertNotIn(secret, result.stderr)
+                self.assertNotIn(secret[2:8], result.stderr)
+                self.assertEqual(result.stderr.count("\n"), 1)
+        result = run_cli(["hash-password", "--", "-" + secret], stdin=SECRET + "\n", environ=LOW)
+        self.assertEqual(result.stderr, "prospector-scheduler: error: hash-password takes no password argument "
+                         "(every user can read the command line): type it when asked, or give it on standard input\n")
+
     def test_errors(self):
         cases = [
             ([], "", 65, "standard input is empty: give the password on its first line"),
@@ -110,9 +142,7 @@ class PipeTest(unittest.TestCase):
             ([], "\u00e9" * 2049 + "\n", 65, "the password is longer than 4096 bytes in UTF-8"),
             ([SECRET], SECRET, 64, "hash-password takes no password argument (every user can read the"
                                    " command line): type it when asked, or give it on standard input"),
-            (["--scheme", "md5"], SECRET, 64, "hash-password: argument --scheme: invalid choice: 'md5'"
-                                              " (choose from 'scrypt', 'pbkdf2-sha256') (see"
-                                              " 'prospector-scheduler hash-password --help')"),
+            (["--scheme", "md5"], SECRET, 64, WRONG_ARGUMENTS),
         ]
         for arguments, stdin, code, message in cases:
             with self.subTest(arguments=arguments, stdin=stdin[:10]):

@@ -39,6 +39,10 @@ def hash_password(ctx, args):
             "hash-password takes no password argument (every user can read the command line):"
             " type it when asked, or give it on standard input"
         )
+    if ctx.stdin is None:
+        from prospector_scheduler.errors import OutputError
+
+        raise OutputError("cannot read standard input: it is closed (give the password on it, or run on a terminal)")
     policy = passwords.policy_from_environ(ctx.environ, scheme=args.scheme, warn=ctx.log.warning)
     isatty = getattr(ctx.stdin, "isatty", None)
     if isatty is not None and isatty():
