@@ -190,6 +190,12 @@ def _translate(error, db_path, directory, wait):
         return DataError("the database %s is damaged (%s): run check-db" % (db_path, text))
     if "unable to open database file" in text:
         return NoInputError("cannot read the database %s" % db_path)
+    if "readonly database" in text:
+        # Reading needs a write only to roll back an interrupted run's journal.
+        return CantCreateError(
+            "the database %s holds the unfinished write of an interrupted run, which this user "
+            "cannot roll back (the file is read-only to it): run sync-users to repair it" % db_path
+        )
     return None
 
 

@@ -11,8 +11,9 @@ after the grace period), reloads the schedule file on SIGHUP and stops on
 SIGTERM or SIGINT. Its clock (wall and monotonic), its random source and the
 way it waits are injectable.
 
-Rules chosen where the issue was silent: a job that has never run gets no
-catch-up (as systemd's ``Persistent=``); a run that starts more than
+Rules chosen where the issue was silent: a job that has never run counts as
+missed, so with ``catch_up`` it runs at the first start (a new setup shows at
+once whether it works, as the container cron before this did); a run that starts more than
 ``LATE`` seconds after its planned time counts as missed, so it is a
 catch-up (when the job allows one) for its latest missed slot only.
 """
@@ -63,14 +64,14 @@ class Timetable(object):
         """Plan every job from ``now``; the catch-ups to run at once.
 
         ``last_slots`` maps a job's name to the newest slot recorded for it
-        (None when it never ran: no catch-up).
+        (None when it never ran: then its latest slot counts as missed).
         """
         catch_ups = []
         for job in self.jobs.values():
             last = last_slots.get(job.name)
-            if job.catch_up and last is not None:
+            if job.catch_up:
                 missed = cron.latest_at_or_before(job.schedule, self.zone, now)
-                if missed > last:
+                if last is None or missed > last:
                     catch_ups.append(Due(job, missed, "catch-up"))
             self._plan(job, cron.next_after(job.schedule, self.zone, now))
         self.last_seen = now
@@ -573,7 +574,7 @@ class Scheduler(object):
                             continue
                         if now - latest < LATE:
                             dues.append(Due(job, latest, "schedule"))
-                        elif job.catch_up and last is not None:
+                        elif job.catch_up:
                             dues.append(Due(job, latest, "catch-up"))
             for due in dues:
                 if self.stopping:

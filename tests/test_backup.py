@@ -324,6 +324,22 @@ class FailureTest(BackupTestCase):
         with support.without_root_privileges(self.tmp, self.folder, self.db):
             self.assert_fails(CantCreateError, "cannot write backups to %s: permission denied" % self.folder)
 
+    def test_a_read_only_database_with_an_interrupted_write(self):
+        for name, target in (("schema-v1-hot-journal.sqlite", self.db),
+                             ("schema-v1-hot-journal.sqlite-journal", self.db + "-journal")):
+            with open(os.path.join(support.DATA, name), "rb") as source, open(target, "wb") as copy:
+                copy.write(source.read())
+            os.chmod(target, 0o444)
+        os.chmod(self.tmp, 0o755)
+        with support.without_root_privileges(self.folder):
+            for method in AVAILABLE_METHODS:
+                with self.subTest(method=method):
+                    self.assert_fails(
+                        CantCreateError,
+                        "the database %s holds the unfinished write of an interrupted run, which this user "
+                        "cannot roll back (the file is read-only to it): run sync-users to repair it" % self.db,
+                        method)
+
     def test_not_a_database_leaves_nothing(self):
         self.write("prospector.db", b"this is not an SQLite database, just text " * 100)
         for method in AVAILABLE_METHODS:

@@ -2,13 +2,11 @@
 
 Each file an administrator copies is read the way its consumer reads it, and
 every command line in it must name a registered command with arguments that
-command accepts. Docker is not run here: its files are checked statically,
-and the container cron (contrib/docker/daily.py) is run as a real process.
+command accepts. Docker is not run here: its files are checked statically (the
+scheduler they run is tested as a real process in test_run_schedule).
 """
 
 import configparser
-import datetime
-import importlib.util
 import io
 import json
 import os
@@ -16,10 +14,9 @@ import posixpath
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
-import time
+import tempfile
 import unittest
 
 from prospector_scheduler import cli
@@ -295,6 +292,91 @@ class SystemdTest(TemporaryDirectoryTestCase):
         self.assertEqual((process.returncode, output), (0, ""))
 
 
+class SchedulerServiceTest(unittest.TestCase):
+    SERVICE = "prospector-scheduler.service"
+
+    def setUp(self):
+        self.entries = unit_entries(contrib("systemd", self.SERVICE))
+
+    def test_it_runs_run_schedule_hardened_under_its_own_user(self):
+        self.assertEqual(unit_values(self.entries, "Service", "Type"), ["simple"])
+        self.assertEqual(unit_values(self.entries, "Service", "User"), ["prospector"])
+        for key, value in SystemdTest.HARDENING:
+            with self.subTest(key=key):
+                self.assertEqual(unit_values(self.entries, "Service", key), [value])
+        (exec_start,) = unit_values(self.entries, "Service", "ExecStart")
+        options, spec, arguments = tool_invocation(shlex.split(exec_start))
+        self.assertEqual((spec.name, options.db, arguments.schedule), ("run-schedule", DB_PATH,
+                                                                        "/etc/prospector/schedule.yaml"))
+        self.assertIn(posixpath.dirname(DB_PATH), unit_values(self.entries, "Service", "ReadWritePaths"))
+        self.assertEqual(unit_values(self.entries, "Install", "WantedBy"), ["multi-user.target"])
+
+    def test_stop_and_reload_reach_the_scheduler_as_it_expects(self):
+        (exec_start,) = unit_values(self.entries, "Service", "ExecStart")
+        _options, _spec, arguments = tool_invocation(shlex.split(exec_start))
+        self.assertEqual(unit_values(self.entries, "Service", "ExecReload"), ["/bin/kill -HUP $MAINPID"])
+        self.assertEqual(unit_values(self.entries, "Service", "KillMode"), ["mixed"])
+        (timeout,) = unit_values(self.entries, "Service", "TimeoutStopSec")
+        self.assertLess(arguments.grace, int(timeout.rstrip("s")), "the jobs must get their grace before SIGKILL")
+
+    @unittest.skipIf(shutil.which("systemd-analyze") is None, "systemd-analyze is not installed")
+    def test_systemd_analyze_verify_finds_nothing_to_say(self):
+        folder = tempfile.mkdtemp(prefix="prospector-unit-")
+        self.addCleanup(shutil.rmtree, folder, True)
+        stand_in = os.path.join(folder, TOOL)
+        with open(stand_in, "w") as stream:
+            stream.write("#!/bin/sh\n")
+        os.chmod(stand_in, 0o755)
+        text = read(contrib("systemd", self.SERVICE)).replace("/usr/local/bin/" + TOOL, stand_in)
+        with open(os.path.join(folder, self.SERVICE), "w") as stream:
+            stream.write(text)
+        process = subprocess.Popen(["systemd-analyze", "verify", self.SERVICE], cwd=folder, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, universal_newlines=True)
+        output = process.communicate(timeout=60)[0]
+        self.assertEqual((process.returncode, output), (0, ""))
+
+
+class ScheduleExampleTest(unittest.TestCase):
+    PATH = contrib("schedule.example.yaml")
+
+    def test_it_loads_with_every_command_checked(self):
+        from prospector_scheduler import schedule_file
+
+        registry = Registry(entry_points=[])
+        missing = [name for name in ("backup-db", "check-db") if registry.get(name) is None]
+        if missing:
+            self.skipTest("%s not on this branch yet (issue 13)" % ", ".join(missing))
+        schedule = schedule_file.read(self.PATH, registry)
+        self.assertEqual([(job.name, job.command[0], job.schedule.text) for job in schedule.jobs], [
+            ("sync-users", "sync-users", "0 2 * * *"),
+            ("backup-db", "backup-db", "30 2 * * *"),
+            ("check-db", "check-db", "0 4 * * sun"),
+        ])
+
+    def test_the_backup_runs_after_the_sync_and_the_check_weekly(self):
+        from prospector_scheduler import cron, schedule_file
+
+        schedule = schedule_file.read(self.PATH)  # commands are checked above
+        utc = cron.zone_named("UTC")
+        start = 1704067200
+        sync, backup, check = (cron.next_after(job.schedule, utc, start) for job in schedule.jobs)
+        self.assertLess(sync + schedule.jobs[0].timeout, backup + 1)
+        weekly = cron.next_times(schedule.jobs[2].schedule, utc, start, 2)
+        self.assertEqual(weekly[1] - weekly[0], 7 * 86400)
+        self.assertEqual(schedule.jobs[0].command[1], USERS_PATH)
+
+    def test_every_key_is_commented(self):
+        from prospector_scheduler import schedule_file
+
+        text = read(self.PATH)
+        for key in schedule_file.TOP_KEYS + schedule_file.JOB_KEYS:
+            with self.subTest(key=key):
+                commented = [line for line in text.splitlines()
+                             if re.match(r"^\s*(- )?%s:" % key, line) and "#" in line]
+                explained = re.search(r"#[^\n]*\n(\s*#[^\n]*\n)*\s*(- )?%s:" % key, text)
+                self.assertTrue(commented or explained, "%s has no comment" % key)
+
+
 class LogrotateTest(unittest.TestCase):
     def test_it_rotates_the_log_of_the_crontab_line_safely(self):
         text = read(contrib("logrotate", "prospector-scheduler"))
@@ -308,18 +390,6 @@ class LogrotateTest(unittest.TestCase):
         self.assertTrue(set(directives) & {"daily", "weekly", "monthly"})
         self.assertRegex(" ".join(directives["rotate"]), r"^\d+$")
         self.assertEqual(directives["create"][0], "0600")
-
-
-def load_daily():
-    """contrib/docker/daily.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("prospector_daily", contrib("docker", "daily.py"))
-    module = importlib.util.module_from_spec(spec)
-    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = writes
-    return module
 
 
 def dockerfile_instructions(path):
@@ -354,39 +424,45 @@ class DockerfileTest(unittest.TestCase):
         self.assertEqual(self.values("USER"), ["prospector"])
         self.assertEqual(self.instructions[-1][0], "CMD")
 
-    def test_it_copies_the_checked_archive_and_the_container_cron_only(self):
+    def test_it_copies_the_checked_archive_and_the_schedule_only(self):
         sources = []
         for arguments in self.values("COPY"):
             words = arguments.split()
             sources.extend(word for word in words[:-1] if not word.startswith("--"))
         archive = "dist/" + build_dist.ARCHIVE_NAME
-        self.assertEqual(sorted(sources), sorted([archive, archive + ".sha256", "contrib/docker/daily.py"]))
-        self.assertTrue(os.path.isfile(os.path.join(ROOT, "contrib/docker/daily.py")))
+        self.assertEqual(sorted(sources), sorted([archive, archive + ".sha256", "contrib/docker/schedule.yaml"]))
+        self.assertFalse(os.path.exists(os.path.join(ROOT, "contrib/docker/daily.py")))
         self.assertTrue(any("sha256sum -c %s.sha256" % build_dist.ARCHIVE_NAME in run for run in self.values("RUN")))
         ignore = [line for line in read(contrib("docker", "Dockerfile.dockerignore")).splitlines() if line and line[0] != "#"]
         self.assertEqual(ignore[0], "*")
         self.assertEqual(sorted(line.lstrip("!") for line in ignore[1:]), sorted(sources))
 
-    def test_entrypoint_and_command_are_exec_form_and_run_sync_users_daily(self):
+    def test_entrypoint_and_command_are_exec_form_and_run_the_scheduler(self):
         (entrypoint,) = self.values("ENTRYPOINT")
         (command,) = self.values("CMD")
-        self.assertEqual(json.loads(entrypoint), ["/usr/local/bin/prospector-daily"])
-        self.assertIn("install -m 0755 daily.py /usr/local/bin/prospector-daily", " ".join(self.values("RUN")))
-        daily_arguments = json.loads(command)
-        check_daily_command(self, daily_arguments)
-        self.assertIn("PROSPECTOR_DB=%s" % DB_PATH, " ".join(self.values("ENV")))
+        self.assertEqual(json.loads(entrypoint), ["/usr/local/bin/" + TOOL])
+        arguments = check_run_schedule(self, json.loads(command))
+        self.assertIsNone(arguments.grace, "the default grace is below Docker's 10-second stop timeout")
+        environment = " ".join(self.values("ENV"))
+        self.assertIn("PROSPECTOR_DB=%s" % DB_PATH, environment)
+        self.assertIn("PROSPECTOR_SCHEDULE=/etc/prospector/schedule.yaml", environment)
+        self.assertIn("install -m 0644 schedule.yaml /etc/prospector/schedule.yaml", " ".join(self.values("RUN")))
+
+    def test_the_image_schedule_syncs_the_secret_nightly_and_at_the_first_start(self):
+        from prospector_scheduler import schedule_file
+
+        schedule = schedule_file.read(contrib("docker", "schedule.yaml"), Registry(entry_points=[]))
+        sync = schedule.job("sync-users")
+        self.assertEqual((sync.command, sync.schedule.text, sync.catch_up, sync.enabled),
+                         (("sync-users", "/run/secrets/users.yaml"), "0 2 * * *", True, True))
 
 
-def check_daily_command(test, daily_arguments):
-    """The arguments of prospector-daily run sync-users at 02:00 on the secret users file."""
-    daily = load_daily()
-    separator = daily_arguments.index("--")
-    at = daily_arguments[daily_arguments.index("--at") + 1]
-    test.assertEqual(daily.parse_time_of_day(at), (2, 0))
-    options, spec, arguments = tool_invocation(daily_arguments[separator + 1:])
-    test.assertEqual(spec.name, "sync-users")
-    test.assertIn("/run/secrets/users.yaml", daily_arguments)
-    return options
+def check_run_schedule(test, words):
+    """``words`` (after the tool) run run-schedule on the image's schedule file; its arguments parse."""
+    options, spec, arguments = tool_invocation([TOOL] + list(words))
+    test.assertEqual(spec.name, "run-schedule")
+    test.assertIsNone(arguments.schedule, "the image's PROSPECTOR_SCHEDULE names the file")
+    return arguments
 
 
 class ComposeTest(unittest.TestCase):
@@ -395,12 +471,15 @@ class ComposeTest(unittest.TestCase):
 
         self.compose = miniyaml.loads(read(contrib("docker", "docker-compose.yml")))
 
-    def test_the_scheduler_builds_the_image_and_runs_the_daily_sync_on_the_secret(self):
+    def test_the_scheduler_builds_the_image_and_runs_run_schedule_on_the_secret(self):
         scheduler = self.compose["services"]["scheduler"]
         context = os.path.normpath(os.path.join(contrib("docker"), scheduler["build"]["context"]))
         self.assertEqual(context, ROOT)
         self.assertTrue(os.path.isfile(os.path.join(context, scheduler["build"]["dockerfile"])))
-        check_daily_command(self, scheduler["command"])
+        arguments = check_run_schedule(self, scheduler["command"])
+        grace = re.match(r"^(\d+)(s|m)$", scheduler["stop_grace_period"])
+        docker_grace = int(grace.group(1)) * (60 if grace.group(2) == "m" else 1)
+        self.assertLess(arguments.grace, docker_grace, "the scheduler must stop before Docker kills it")
         (secret,) = scheduler["secrets"]
         self.assertEqual(secret["target"], "users.yaml")
         self.assertIn(secret["source"], self.compose["secrets"])
@@ -420,102 +499,6 @@ class ComposeTest(unittest.TestCase):
                 mounts.append(source)
         self.assertEqual(mounts[0], mounts[1])
         self.assertIn(mounts[0], self.compose["volumes"])
-
-
-class DailyScheduleTest(unittest.TestCase):
-    def test_next_run(self):
-        daily = load_daily()
-        at = datetime.datetime
-        table = [
-            (at(2026, 1, 1, 1, 59, 59), (2, 0), at(2026, 1, 1, 2, 0)),
-            (at(2026, 1, 1, 2, 0, 0), (2, 0), at(2026, 1, 2, 2, 0)),
-            (at(2026, 1, 1, 2, 0, 0, 1), (2, 0), at(2026, 1, 2, 2, 0)),
-            (at(2026, 12, 31, 23, 0), (2, 0), at(2027, 1, 1, 2, 0)),
-            (at(2028, 2, 28, 3, 0), (2, 30), at(2028, 2, 29, 2, 30)),
-            (at(2026, 6, 1, 0, 0), (0, 0), at(2026, 6, 2, 0, 0)),
-        ]
-        for now, (hour, minute), expected in table:
-            with self.subTest(now=now.isoformat(), at=(hour, minute)):
-                self.assertEqual(daily.next_run(now, hour, minute), expected)
-
-    def test_time_of_day(self):
-        import argparse
-
-        daily = load_daily()
-        for text, expected in [("02:00", (2, 0)), ("23:59", (23, 59)), ("00:00", (0, 0))]:
-            with self.subTest(text=text):
-                self.assertEqual(daily.parse_time_of_day(text), expected)
-        for text in ["24:00", "2:00", "02:60", "0200", "02:00:00", "", "ab:cd"]:
-            with self.subTest(text=text):
-                with self.assertRaises(argparse.ArgumentTypeError) as caught:
-                    daily.parse_time_of_day(text)
-                self.assertEqual(str(caught.exception), "%r is not a time of day HH:MM from 00:00 to 23:59" % text)
-
-
-class DailyProcessTest(TemporaryDirectoryTestCase):
-    """contrib/docker/daily.py as the main process of a container would run it."""
-
-    def start(self, command, extra_env=None):
-        # A time of day far from now, so that only --run-at-start runs the command.
-        later = (datetime.datetime.now() + datetime.timedelta(hours=12)).strftime("%H:%M")
-        env = dict(os.environ, **(extra_env or {}))
-        process = subprocess.Popen(
-            [sys.executable, "-s", "-S", contrib("docker", "daily.py"), "--at", later, "--run-at-start", "--"] + command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            cwd=self.tmp,
-            env=env,
-            universal_newlines=True,
-        )
-        self.addCleanup(self.stop, process)
-        return process
-
-    @staticmethod
-    def stop(process):
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        process.stdout.close()
-
-    def read_until(self, process, text, limit=30.0):
-        """Lines of ``process`` up to the first one that starts with ``text`` or holds it after the time."""
-        lines = []
-        deadline = time.time() + limit
-        while time.time() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if line.startswith(text) or re.match(r"^\S+ prospector-daily: %s" % re.escape(text), line):
-                return lines
-        self.fail("no line with %r in %r" % (text, lines))
-
-    def test_it_runs_the_command_with_the_environment_kept_then_stops_at_sigterm(self):
-        child = [sys.executable, "-c", "import os; print('mark is', os.environ['PROSPECTOR_TEST_MARK'])"]
-        process = self.start(child, {"PROSPECTOR_TEST_MARK": "kept"})
-        lines = self.read_until(process, "next run at")
-        self.assertIn("mark is kept\n", lines)
-        self.assertRegex(lines[-2], r" prospector-daily: exited 0\n$")
-        process.send_signal(signal.SIGTERM)
-        rest = process.stdout.read()
-        self.assertEqual(process.wait(timeout=60), 0)  # a guard against a hang, not a speed test
-        self.assertRegex(rest, r"^\S+ prospector-daily: stopped\n$")
-
-    def test_sigterm_during_a_run_goes_to_the_command_which_is_waited_for(self):
-        child = [
-            sys.executable,
-            "-c",
-            "import signal, sys, time\n"
-            "signal.signal(signal.SIGTERM, lambda *a: (print('child got TERM', flush=True), sys.exit(3)))\n"
-            "print('child started', flush=True)\n"
-            "time.sleep(30)\n",
-        ]
-        process = self.start(child)
-        self.read_until(process, "child started")
-        process.send_signal(signal.SIGTERM)
-        rest = process.stdout.read()
-        self.assertEqual(process.wait(timeout=10), 0)
-        self.assertRegex(rest, r"\Achild got TERM\n\S+ prospector-daily: exited 3\n\S+ prospector-daily: stopped\n\Z")
 
 
 class UsersExampleTest(TemporaryDirectoryTestCase):

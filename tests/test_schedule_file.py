@@ -74,7 +74,7 @@ ERRORS = [
      '        command: []\n'
      '                 ^\n'),
     (b"jobs:\n  - name: a\n    command: [lst-users]\n    schedule: '@daily'\n",
-     "schedule.yaml:3:14: jobs[0].command: unknown command 'lst-users' (did you mean 'list-users'?)\n"),
+     "schedule.yaml:3:14: jobs[0].command: unknown command 'lst-users' (did you mean 'list-users' or 'delete-users'?)\n"),
     (b"jobs:\n  - name: a\n    command: [--db, x.db, list-users]\n    schedule: '@daily'\n",
      'schedule.yaml:3:14: jobs[0].command: the first word is the command; global options such as --db are passed on by run-schedule, from its own command line\n'),
     (b"jobs:\n  - name: a\n    command: [run-schedule]\n    schedule: '@daily'\n",
@@ -204,7 +204,7 @@ class CheckConfigTest(TemporaryDirectoryTestCase):
              '<stdin>:1:1: top level: unknown key (not named: it is not close to any key of this file); '
                  'expected only "users"\n'),
             (["check-config", bad], "", 65, "",
-             "%s:3:14: jobs[0].command: unknown command 'lst-users' (did you mean 'list-users'?)\n" % bad),
+             "%s:3:14: jobs[0].command: unknown command 'lst-users' (did you mean 'list-users' or 'delete-users'?)\n" % bad),
         ]
         for args, stdin, code, stdout, stderr in table:
             with self.subTest(args=args):

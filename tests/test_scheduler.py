@@ -42,7 +42,8 @@ def summary(runs):
 class TimetableTest(unittest.TestCase):
     def test_runs_are_due_at_their_slots_and_not_before(self):
         table = Timetable([job("five", "*/5 * * * *"), job("daily", "0 2 * * *")], UTC)
-        self.assertEqual(table.start(at("2024-01-01 01:58"), {}), [])
+        self.assertEqual(table.start(at("2024-01-01 01:58"), {"five": at("2024-01-01 01:55"),
+                                                               "daily": at("2023-12-31 02:00")}), [])
         self.assertEqual(table.next_start(), at("2024-01-01 02:00"))
         self.assertEqual(table.due(at("2024-01-01 01:59:59")), [])
         self.assertEqual(summary(table.due(at("2024-01-01 02:00:00"))),
@@ -62,7 +63,8 @@ class TimetableTest(unittest.TestCase):
             # (catch_up, the last recorded slot, the catch-ups)
             (True, "2024-01-01 02:00", [("daily", "2024-01-04T02:00:00Z", "catch-up")]),
             (True, "2024-01-04 02:00", []),
-            (True, None, []),
+            (True, None, [("daily", "2024-01-04T02:00:00Z", "catch-up")]),
+            (False, None, []),
             (False, "2024-01-01 02:00", []),
         ]
         for catch_up, last, expected in table:
