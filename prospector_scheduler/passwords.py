@@ -529,8 +529,42 @@ def needs_rehash(stored_hash, policy):
 
 
 def check_hash(stored_hash):
-    """Raise InvalidHashError, naming what is wrong, unless ``stored_hash`` is one we accept."""
+    """Raise InvalidHashError, naming what is wrong, unless ``stored_hash`` is one we accept.
+
+    Accepts exactly what ``parse_hash`` accepts. A well-formed hash is
+    recognised by one regular expression (canonical base64 is a matter of the
+    length and of the last character's low bits, so nothing is decoded);
+    anything else goes to ``parse_hash``, which says what is wrong.
+    """
+    if type(stored_hash) is str and len(stored_hash) <= MAX_HASH_CHARACTERS:
+        match = _WELL_FORMED_HASH.match(stored_hash)
+        if match is not None:
+            ln, r, p, scrypt_salt, rounds, pbkdf2_salt = match.groups()
+            if ln is not None:
+                problem = _scrypt_problem(int(ln), int(r), int(p))
+                salt = scrypt_salt
+            else:
+                problem = _rounds_problem(int(rounds))
+                salt = pbkdf2_salt
+            # Unpadded base64 of n bytes has n * 4 / 3 characters, rounded up.
+            if problem is None and MIN_SALT_BYTES <= len(salt) * 3 // 4 <= MAX_SALT_BYTES:
+                return
     parse_hash(stored_hash)
+
+
+def _canonical_base64(alphabet):
+    """A pattern of canonical unpadded base64 in ``alphabet`` (a character class body)."""
+    # The last character of 2 or 3 trailing characters carries 4 or 2 unused bits, all zero.
+    return "(?:[%s]{4})*(?:[%s][AQgw]|[%s]{2}[AEIMQUYcgkosw048])?" % (alphabet, alphabet, alphabet)
+
+
+_DECIMAL_TEXT = "(0|[1-9][0-9]{0,9})"
+# 32-byte keys: 43 characters, the last with two zero bits.
+_WELL_FORMED_HASH = re.compile(
+    r"\$scrypt\$ln=%s,r=%s,p=%s\$(%s)\$[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]\Z"
+    r"|\$pbkdf2-sha256\$%s\$(%s)\$[A-Za-z0-9./]{42}[AEIMQUYcgkosw048]\Z"
+    % (_DECIMAL_TEXT, _DECIMAL_TEXT, _DECIMAL_TEXT, _canonical_base64("A-Za-z0-9+/"),
+       _DECIMAL_TEXT, _canonical_base64("A-Za-z0-9./")))
 
 
 def scheme_of(stored_hash):

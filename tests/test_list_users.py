@@ -219,3 +219,35 @@ class UnreadableDatabaseTest(support.TemporaryDirectoryTestCase):
                 "prospector-scheduler: error: cannot look at the database %s: permission denied on the directory "
                 "%s; %s\n" % (db, self.tmp, facts(self.tmp)),
             )
+
+
+class ControlCharacterTest(support.TemporaryDirectoryTestCase):
+    """Issue 9.16: control characters from the database and the command line are shown escaped."""
+
+    def test_escaped_in_text_and_json(self):
+        db = self.path("prospector.db")
+        store.open_database(db).close()
+        hostile = ["\x1b[2Jroot", "bell\x07", "cr\rforged", "nl\nline", "c1\x9b", "ls\u2028x", "back\\slash"]
+        connection = sqlite3.connect(db)
+        with connection:
+            connection.executemany(
+                "INSERT INTO users (username, email, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, 'h', '2024-05-01T02:00:00Z', '2024-05-01T02:00:00Z')",
+                [(name, name + "@example.com") for name in hostile],
+            )
+        connection.close()
+        text = support.run_cli(["--db", db, "list-users"], environ=ENV)
+        self.assertEqual(text.code, 0, text.stderr)
+        self.assertEqual(len(text.stdout.splitlines()), len(hostile) + 1)
+        for character in "\x1b\x07\r\x9b\u2028":
+            self.assertNotIn(character, text.stdout)
+        for shown in ["\\x1b[2Jroot", "bell\\x07", "c1\\x9b"]:
+            self.assertIn(shown + " ", text.stdout)
+        listed = json.loads(support.run_cli(["--db", db, "list-users", "--format", "json"], environ=ENV).stdout)
+        self.assertEqual(sorted(user["username"] for user in listed["users"]), sorted(hostile))
+
+    def test_unknown_command_names(self):
+        result = support.run_cli(["\x1b[2Jlist"], environ=ENV)
+        self.assertEqual(result.code, 64)
+        self.assertNotIn("\x1b", result.stderr)
+        self.assertIn("unknown command '\\x1b[2Jlist'", result.stderr)

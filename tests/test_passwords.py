@@ -755,3 +755,43 @@ class SecrecyTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CheckHashAgreementTest(unittest.TestCase):
+    """check_hash's one-expression path accepts exactly what parse_hash accepts (issue 11)."""
+
+    def test_seeded_mutations_of_good_hashes(self):
+        import random
+
+        # Well-formed hashes (parsing needs no scrypt, so these run where hashlib has none).
+        good = ["$scrypt$ln=10,r=8,p=1$FfuI433fXUFHegIRvprRNg$1TbjTAbt00sDb22p2/pn/Kbrmm6dRkHYvWrvvTUAR+M",
+                "$pbkdf2-sha256$1000$Uu6xUEbq9RPhLbvt2ggF8w$S.VJfNWgxiTjl9BEoy/4lZAunAAs6Psn9inTrebos98"]
+        rng = random.Random(11)
+        alphabet = "AQgwEIMUYcoks048+/.$=,abxyzZ0123456789-"
+        accepted = 0
+        for _ in range(4000):
+            text = list(rng.choice(good))
+            for _ in range(rng.randint(0, 3)):
+                position = rng.randrange(len(text))
+                choice = rng.random()
+                if choice < 0.4:
+                    text[position] = rng.choice(alphabet)
+                elif choice < 0.7:
+                    text.insert(position, rng.choice(alphabet))
+                else:
+                    del text[position]
+            candidate = "".join(text)
+            try:
+                passwords.parse_hash(candidate)
+                expected = True
+            except passwords.InvalidHashError:
+                expected = False
+            try:
+                passwords.check_hash(candidate)
+                got = True
+            except passwords.InvalidHashError:
+                got = False
+            self.assertEqual(got, expected, candidate)
+            accepted += got
+        self.assertGreater(accepted, 500)
+        self.assertLess(accepted, 3500)

@@ -737,3 +737,50 @@ class SameJudgementAsSyncTest(TemporaryDirectoryTestCase):
 class PasswordLimitTest(unittest.TestCase):
     def test_the_limit_is_the_one_of_the_passwords_module(self):
         self.assertEqual(users_file.MAX_PASSWORD_BYTES, passwords.MAX_PASSWORD_BYTES)
+
+
+class MessagesSayWhatToDoTest(unittest.TestCase):
+    """Issue 10.8: the parser's messages say what was expected, word for word."""
+
+    CASES = [
+        ("u.yaml", "users:\n  - username: 'bob'\n      password: x\n",
+         "u.yaml:3:7: unexpected indentation: this line is indented 6 spaces; expected 4, as the keys "
+         "of the mapping on line 2 (or fewer, to end that mapping)\n"),
+        ("u.yaml", "users:\n  - username: bob\n      password: x\n",
+         "u.yaml:3:7: unexpected indentation: this line is indented 6 spaces, more than the key on "
+         "line 2 (4 spaces), so it continues that key's value, where ': ' is not allowed; indent it "
+         "4 spaces to make it a key of the same mapping, or quote the value\n"),
+        ("u.yaml", "users:\n  - username: bob\n  email: bob@example.com\n",
+         "u.yaml:3:3: unexpected indentation: this line is indented 2 spaces; expected 0, as the keys "
+         "of the mapping on line 1 (or fewer, to end that mapping)\n"),
+        ("u.yaml", "users:\n    - username: bob\n    - {username: ann}\n      - username: cy\n",
+         "u.yaml:4:7: unexpected indentation: this line is indented 6 spaces; expected 4, as the "
+         '"- " entries of the sequence on line 2 (or fewer, to end that sequence)\n'),
+        ("u.yaml", "users:\n  - username: bob\nemail: bob@example.com\n",
+         'u.yaml:3:1: email: unknown key here; expected only "users" (it looks mis-indented: '
+         '"email" is a key of another level)\n'
+         "    email: bob@example.com\n"
+         "    ^\n"),
+        ("u.yaml", "users:\n  - username: bob\n    users: []\n",
+         "u.yaml:3:5: users[0].users: unknown key here; expected one of: username, password, "
+         "password_hash, email, reset_on_next_run, disabled (it looks mis-indented: \"users\" is a "
+         "key of another level)\n"
+         "        users: []\n"
+         "        ^\n"),
+        ("u.json", '{"users": [{"username": "bob",}]}',
+         "u.json:1:30: invalid JSON: trailing comma (JSON allows no comma before }); remove it\n"),
+        ("u.json", '{"users": [{"username": "bob"},\n ]}',
+         "u.json:1:31: invalid JSON: trailing comma (JSON allows no comma before ]); remove it\n"),
+        ("u", '{"users": [{"username": "bob"}\n,]}',
+         "u:2:1: invalid JSON: trailing comma (JSON allows no comma before ]); remove it (read as JSON "
+         "because the content starts with {; use --input-format yaml to read it as YAML)\n"),
+        ("u.json", '{"users": [{"username": "bob"}], "email": "a@b.co"}',
+         'u.json: email: unknown key here; expected only "users" ("email" is a key of another level)\n'),
+    ]
+
+    def test_messages(self):
+        for name, text, expected in self.CASES:
+            with self.subTest(text=text):
+                with self.assertRaises(ErrorList) as caught:
+                    users_file.parse(text.encode("utf-8"), name)
+                self.assertEqual(report(caught.exception), expected)

@@ -13,6 +13,7 @@ class Table(object):
     def __init__(self, stream):
         self.stream = stream
         self.missed = 0
+        self.worst = None  # (figure / goal, label, figure, goal) of the ratio furthest from its goal
 
     def section(self, title):
         self.stream.write("\n%s\n" % title)
@@ -25,6 +26,12 @@ class Table(object):
         self.stream.write("  %-58s %14s   %-16s %s\n" % (label, figure, goal, verdict))
         self.stream.flush()
 
+    def ratio(self, label, value, goal):
+        """A ratio with an upper goal ("at most GOAL x"); the worst against its goal is kept."""
+        self.row(label, "%.2fx" % value, "<= %.1fx" % goal, value <= goal)
+        if self.worst is None or value / goal > self.worst[0]:
+            self.worst = (value / goal, label.strip(), value, goal)
+
 
 def main(argv):
     topics = argv or sorted(name[len("bench_"):-len(".py")] for name in os.listdir(FOLDER) if name.startswith("bench_") and name.endswith(".py"))
@@ -34,7 +41,11 @@ def main(argv):
         module = importlib.import_module("tests.bench.bench_" + topic)
         table.section("%s: %s" % (topic, (module.__doc__ or "").strip().splitlines()[0]))
         module.run(table)
-    print("\n%d goal(s) missed" % table.missed)
+    if table.worst is not None:
+        share, label, value, goal = table.worst
+        print("\nworst ratio against its goal: %s: %.2fx (goal <= %.1fx, %.0f%% of it)"
+              % (label, value, goal, share * 100))
+    print("%d goal(s) missed" % table.missed)
     return 0
 
 

@@ -3,7 +3,8 @@
 The floor is what no implementation can avoid, measured in the same run:
 json.load of the same JSON file plus one SELECT of every user. The sync runs
 in-process through cli.main (as the tool does, minus interpreter start-up),
-with JSON and with YAML input. A second figure shows why stored hashes are
+with JSON input (goal 2x), JSON whose entries give password_hash instead of
+password (goal 2x) and YAML input (goal 3x the JSON floor). A second figure shows why stored hashes are
 verified in parallel: a sync whose 16 users all have reset_on_next_run and
 already the right password, at the standard hashing cost.
 """
@@ -21,6 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 USERS = 100000
 ROUNDS = 5
 JSON_GOAL = 2.0
+YAML_GOAL = 3.0
 VERIFY_USERS = 16
 
 
@@ -49,6 +51,12 @@ def _yaml_text(entries):
         lines.append("    email: %s" % entry["email"])
         lines.append("    reset_on_next_run: %s" % ("true" if entry["reset_on_next_run"] else "false"))
     return "\n".join(lines) + "\n"
+
+
+def _with_hash(entry, password_hash):
+    given = dict((key, value) for key, value in entry.items() if key != "password")
+    given["password_hash"] = password_hash
+    return given
 
 
 def _fill(db, entries, password_hash):
@@ -117,16 +125,24 @@ def nightly_sync(table, folder):
     environ = {"PROSPECTOR_HASH_COST": "low"}
     entries = _entries(USERS)
     json_path = os.path.join(folder, "users.json")
+    hash_path = os.path.join(folder, "hashes.json")
     yaml_path = os.path.join(folder, "users.yaml")
+    policy = passwords.policy_from_environ(environ)
+    stored_hash = passwords.hash_password("bench-password", policy)
     with open(json_path, "w") as stream:
         json.dump({"users": entries}, stream, indent=2)
+    # The same users with their hash given instead of a password (hash-password's output).
+    with open(hash_path, "w") as stream:
+        json.dump({"users": [_with_hash(entry, stored_hash) for entry in entries]}, stream, indent=2)
+    os.chmod(hash_path, 0o600)
     with open(yaml_path, "w") as stream:
         stream.write(_yaml_text(entries))
     os.chmod(json_path, 0o600)
     os.chmod(yaml_path, 0o600)
     db = os.path.join(folder, "prospector.db")
-    _fill(db, entries, passwords.hash_password("bench-password", passwords.policy_from_environ(environ)))
-    inputs = [("JSON", json_path)] + ([("YAML", yaml_path)] if _has_yaml() else [])
+    _fill(db, entries, stored_hash)
+    inputs = [("JSON", json_path), ("JSON with password_hash", hash_path)] + (
+        [("YAML", yaml_path)] if _has_yaml() else [])
     times = dict((name, []) for name, _ in inputs)
     reads = dict((name, []) for name, _ in inputs)
     floors = []
@@ -142,10 +158,8 @@ def nightly_sync(table, folder):
         whole = _median(times[name])
         read = _median(reads[name])
         table.row("sync-users, %d users, no change, %s" % (USERS, name), "%.0f ms" % (whole * 1000), "", None)
-        if name == "JSON":
-            table.row("  ratio to the floor (JSON)", "%.2fx" % (whole / floor), "<= %.1fx" % JSON_GOAL, whole / floor <= JSON_GOAL)
-        else:
-            table.row("  ratio to the floor (%s)" % name, "%.2fx" % (whole / floor), "(no goal)", None)
+        goal = YAML_GOAL if name == "YAML" else JSON_GOAL
+        table.ratio("  ratio to the (JSON) floor, %s" % name, whole / floor, goal)
         table.row("  of which users_file.read (%s)" % name, "%.0f ms" % (read * 1000), "", None)
         table.row("  the rest: store, plan, write, output", "%.0f ms" % ((whole - read) * 1000), "", None)
     if not _has_yaml():
