@@ -6,6 +6,7 @@ what today's code believes it left. This script made them:
 
     python3 tests/make_schema_fixtures.py v1    # schema-v1.sqlite and schema-v1-hot-journal.sqlite(-journal)
     python3 tests/make_schema_fixtures.py v2    # schema-v2.sqlite
+    python3 tests/make_schema_fixtures.py v3    # schema-v3.sqlite
 
 ``v1`` runs the code of commit f662bb7 (schema version 1, the first release),
 taken from git with ``git archive``, as real ``sync-users`` processes with
@@ -43,6 +44,22 @@ That is ``schema-v2.sqlite``: 5 users (bob, dave and erin disabled, erin
 without a kept hash), 3 sync_runs rows, 12 user_changes rows. Its
 source_sha256 values are what 47d9bbf wrote: plain SHA-256, before ops'
 "nosecrets-sha256:" digests.
+
+``v3`` runs the code of commit f210191 (main when schema version 3, the
+scheduler, was released) the same way, on a new database, with a schedule file
+(schedule-v3.yaml) whose jobs are ``sync`` (sync-users --disable-missing
+users-3.yaml), ``check`` (check-db) and ``broken`` (check-config of a file that
+does not exist, exit 66):
+
+1. sync-users users-1.yaml, as for v2 (alice, bob, carol, dave; erin disabled);
+2. run-job sync: users-3.yaml with --disable-missing (bob, carol and dave disabled);
+3. run-job check, then run-job broken (exits 66);
+4. run-schedule --once: every job never ran, so each catches up once (trigger
+   catch-up), the sync changing nothing.
+
+That is ``schema-v3.sqlite``: 5 users (bob, carol, dave and erin disabled,
+erin without a kept hash), 3 sync_runs rows, 10 user_changes rows and 6
+job_runs rows (3 manual: ok, ok, failed 66; 3 catch-up: ok, ok, failed 66).
 """
 
 import io
@@ -59,6 +76,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data")
 V1_COMMIT = "f662bb7"
 V2_COMMIT = "47d9bbf"
+V3_COMMIT = "f210191"
 ENV = {"PROSPECTOR_HASH_COST": "low"}
 
 # Run inside the old code: shrink SQLite's page cache so that the transaction's
@@ -159,7 +177,7 @@ def run(code, arguments, stdin=b"", script=None, expect=0):
     process = subprocess.Popen(command + arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=environ, cwd=code)
     out, err = process.communicate(stdin)
-    if process.returncode != expect:
+    if expect is not None and process.returncode != expect:
         raise SystemExit("%s exited %d, not %d:\n%s" % (arguments, process.returncode, expect, err.decode()))
     return out.decode()
 
@@ -256,10 +274,71 @@ def make_v2(work):
     print("wrote tests/data/schema-v2.sqlite")
 
 
+SCHEDULE_V3 = """\
+timezone: UTC
+jobs:
+  - name: sync
+    command: [sync-users, --disable-missing, %(users)s]
+    schedule: "0 2 * * *"
+  - name: check
+    command: [check-db]
+    schedule: "@weekly"
+  - name: broken
+    command: [check-config, %(missing)s]
+    schedule: "@daily"
+"""
+
+
+def make_v3(work):
+    code = old_code(V3_COMMIT, os.path.join(work, "v3-code"))
+    bob_hash = run(code, ["hash-password"], stdin=b"pw-fixture-bob-1\n").strip()
+    db = os.path.join(work, "schema-v3.sqlite")
+    paths = {}
+    for number, text in ((1, USERS_V2_1), (3, USERS_V2_3)):
+        paths[number] = os.path.join(work, "users-%d.yaml" % number)
+        with open(paths[number], "w") as stream:
+            stream.write(text % {"bob_hash": bob_hash})
+        os.chmod(paths[number], 0o600)
+    schedule = os.path.join(work, "schedule-v3.yaml")
+    with open(schedule, "w") as stream:
+        stream.write(SCHEDULE_V3 % {"users": paths[3], "missing": os.path.join(work, "missing.yaml")})
+    run(code, ["--db", db, "sync-users", paths[1]])
+    run(code, ["--db", db, "run-job", "--schedule", schedule, "sync"])
+    run(code, ["--db", db, "run-job", "--schedule", schedule, "check"])
+    run(code, ["--db", db, "run-job", "--schedule", schedule, "broken"], expect=66)
+    # Its exit status (one job failed) is not what this fixture is about: the rows below are.
+    run(code, ["--db", db, "-q", "run-schedule", "--once", "--schedule", schedule], expect=None)
+    connection = sqlite3.connect(db)
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        assert version == 3, version
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        states = connection.execute(
+            "SELECT username, password_hash = '!disabled', kept_password_hash IS NOT NULL, disabled_at IS NOT NULL "
+            "FROM users ORDER BY id").fetchall()
+        assert states == [("alice", 0, 0, 0), ("bob", 1, 1, 1), ("carol", 1, 1, 1), ("dave", 1, 1, 1),
+                          ("erin", 1, 0, 1)], states
+        counts = connection.execute(
+            "SELECT created, password_reset, disabled, enabled, unchanged, not_in_file FROM sync_runs ORDER BY id"
+        ).fetchall()
+        assert counts == [(5, 0, 1, 0, 0, 0), (0, 1, 3, 0, 2, 1), (0, 0, 0, 0, 4, 1)], counts
+        changes = connection.execute("SELECT count(*) FROM user_changes").fetchone()[0]
+        assert changes == 10, changes
+        runs = connection.execute(
+            "SELECT job, trigger, exit_code, outcome, scheduled_for IS NULL FROM job_runs ORDER BY id").fetchall()
+        assert runs == [("sync", "manual", 0, "ok", 1), ("check", "manual", 0, "ok", 1),
+                        ("broken", "manual", 66, "failed", 1), ("sync", "catch-up", 0, "ok", 0),
+                        ("check", "catch-up", 0, "ok", 0), ("broken", "catch-up", 66, "failed", 0)], runs
+    finally:
+        connection.close()
+    shutil.copyfile(db, os.path.join(DATA, "schema-v3.sqlite"))
+    print("wrote tests/data/schema-v3.sqlite")
+
+
 def main(argv):
-    makers = {"v1": make_v1, "v2": make_v2}
+    makers = {"v1": make_v1, "v2": make_v2, "v3": make_v3}
     if len(argv) != 1 or argv[0] not in makers:
-        raise SystemExit("usage: python3 tests/make_schema_fixtures.py v1|v2")
+        raise SystemExit("usage: python3 tests/make_schema_fixtures.py v1|v2|v3")
     work = tempfile.mkdtemp(prefix="prospector-fixtures-")
     try:
         makers[argv[0]](work)

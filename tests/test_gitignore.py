@@ -30,6 +30,7 @@ KEPT = [
     "contrib/users.example.json",
     "tests/data/schema-v1.sqlite",    # fixture databases use .sqlite
     "tests/data/schema-v2.sqlite",
+    "tests/data/schema-v3.sqlite",
     "tests/data/users/valid/minimal.yaml",
     "tests/data/users/invalid/json_missing_users.json",
     "users.yaml.gpg",                 # an encrypted users file may be committed

@@ -11,7 +11,7 @@ import time
 import unittest
 from unittest import mock
 
-from prospector_scheduler import store
+from prospector_scheduler import job_history, passwords, store
 from prospector_scheduler.errors import BusyError, CantCreateError, DataError, OutputError
 from tests import support
 from tests.support import without_root_privileges
@@ -376,6 +376,55 @@ class FixtureMigrationTest(StoreTestCase):
         self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
         for table in tables:
             self.assertEqual(self.raw("SELECT * FROM %s ORDER BY id" % table), before[table], table)
+
+    def test_version_3_file_is_read_as_written(self):
+        # Made by main at f210191, the release of schema version 3 (tests/make_schema_fixtures.py v3).
+        self.copy_fixture("schema-v3.sqlite")
+        before = self.file_bytes()
+        self.assertEqual(self.raw("PRAGMA user_version"), [(3,)])
+        for read_only in (True, False):
+            with self.subTest(read_only=read_only):
+                opened = self.open(read_only=read_only)
+                self.assertEqual(opened.schema_version(), 3)
+                users = dict((user.username, user) for user in opened.list_users())
+                self.assertEqual(
+                    [(u.username, u.email, u.password_hash == store.DISABLED_HASH, u.kept_password_hash is not None,
+                      u.disabled_at is not None) for u in opened.list_users()],
+                    [("alice", "alice@example.com", False, False, False), ("bob", None, True, True, True),
+                     ("carol", None, True, True, True), ("dave", "dave@example.org", True, True, True),
+                     ("erin", None, True, False, True)])
+                for username, password in (("alice", "pw-fixture-alice-1"), ("bob", "pw-fixture-bob-1"),
+                                           ("carol", "pw-fixture-carol-2"), ("dave", "pw-fixture-dave-1")):
+                    self.assertTrue(passwords.verify_password(password, users[username].real_hash), username)
+                self.assertIsNone(users["erin"].real_hash)
+                self.assertEqual([u.username for u in opened.list_users(disabled=True)], ["bob", "carol", "dave", "erin"])
+                self.assertEqual(
+                    [(r.created, r.password_reset, r.disabled, r.enabled, r.unchanged, r.not_in_file)
+                     for r in opened.sync_runs()],
+                    [(5, 0, 1, 0, 0, 0), (0, 1, 3, 0, 2, 1), (0, 0, 0, 0, 4, 1)])
+                for run in opened.sync_runs():
+                    self.assertTrue(run.source_sha256.startswith(store.SOURCE_DIGEST_PREFIX), run.source_sha256)
+                self.assertEqual(
+                    [(c.username, c.change, c.sync_run, c.command) for c in opened.user_changes()],
+                    [("alice", "created", 1, "sync-users"), ("bob", "created", 1, "sync-users"),
+                     ("carol", "created", 1, "sync-users"), ("dave", "created", 1, "sync-users"),
+                     ("erin", "created", 1, "sync-users"), ("erin", "disabled", 1, "sync-users"),
+                     ("carol", "password reset", 2, "sync-users"), ("carol", "disabled", 2, "sync-users"),
+                     ("dave", "disabled", 2, "sync-users"), ("bob", "disabled", 2, "sync-users")])
+                runs = job_history.JobHistory(opened, host="test").runs()
+                self.assertEqual(
+                    [(r.id, r.job, r.scheduled_for, r.trigger, r.exit_code, r.outcome) for r in runs],
+                    [(6, "broken", "2026-11-30T00:00:00Z", "catch-up", 66, "failed"),
+                     (5, "check", "2026-11-29T00:00:00Z", "catch-up", 0, "ok"),
+                     (4, "sync", "2026-11-29T02:00:00Z", "catch-up", 0, "ok"),
+                     (3, "broken", None, "manual", 66, "failed"),
+                     (2, "check", None, "manual", 0, "ok"),
+                     (1, "sync", None, "manual", 0, "ok")])
+                for run in runs:
+                    self.assertIsNotNone(run.ended_at)
+                    self.assertIsInstance(run.duration, float)
+                opened.close()
+        self.assertEqual(self.file_bytes(), before, "opening the newest schema changes no byte")
 
     def test_a_failed_first_write_leaves_version_1(self):
         self.copy_fixture("schema-v1.sqlite")
