@@ -385,3 +385,20 @@ def _email_problem(email):
     if len(labels) < 2 or not all(labels):
         return "the domain after the @ needs a dot between non-empty names"
     return ""
+
+
+def passwordless_notes(entries):
+    """One note for each entry with neither password nor password_hash (issue 10.4).
+
+    Such an entry can update or disable a user already in the database, but
+    ``sync-users`` refuses to create it; ``check-config`` cannot know the
+    database, so it says so as a note. The username is shown escaped.
+    """
+    from prospector_scheduler.printable import printable
+
+    return [
+        'users[%d] "%s" has no password: it can only be updated if already in the database, not created'
+        % (index, printable(entry.username))
+        for index, entry in enumerate(entries)
+        if entry.password is None and entry.password_hash is None
+    ]

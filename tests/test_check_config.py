@@ -7,7 +7,7 @@ import unittest
 from prospector_scheduler.cli import main
 from tests.support import Result, TemporaryDirectoryTestCase, run_cli, run_process
 
-VALID = b'{"users": [{"username": "admin", "password": "SECRET-1"}, {"username": "bob"}]}'
+VALID = b'{"users": [{"username": "admin", "password": "SECRET-1"}, {"username": "bob", "password": "SECRET-3"}]}'
 INVALID = (b'{"users": [{"username": "admin", "password": "SECRET-1", "emial": "a@b.co"},\n'
            b'  {"username": "admin", "password": 1234, "reset_on_next_run": "SECRET-2"}]}')
 INVALID_REPORT = (
@@ -42,6 +42,21 @@ class CheckConfigTest(TemporaryDirectoryTestCase):
             with self.subTest(options=options):
                 result = run_cli(options + ["check-config", path])
                 self.assertEqual((result.code, result.stdout, result.stderr), (0, stdout, ""))
+
+    def test_entries_without_password_get_a_note(self):
+        # Issue 10.4: sync-users can only update these; check-config says so, as a note (exit 0, not with -q).
+        path = self.write("u.json", b'{"users": [{"username": "admin", "password": "SECRET-1"}, {"username": "bob"},'
+                                    b' {"username": "carol", "disabled": true}]}')
+        note = ('prospector-scheduler: note: %s: users[%d] "%s" has no password: it can only be updated if already '
+                'in the database, not created\n')
+        cases = [
+            ([], "%s: 3 users OK\n" % path, note % (path, 1, "bob") + note % (path, 2, "carol")),
+            (["-q"], "", ""),
+        ]
+        for options, stdout, stderr in cases:
+            with self.subTest(options=options):
+                result = run_cli(options + ["check-config", path])
+                self.assertEqual((result.code, result.stdout, result.stderr), (0, stdout, stderr))
 
     def test_counts(self):
         for document, line in ((b'{"users": []}', "0 users OK"), (b'{"users": [{"username": "a"}]}', "1 user OK")):

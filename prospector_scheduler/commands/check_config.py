@@ -58,6 +58,8 @@ def check_config(ctx, args):
     else:
         loaded = users_file.read(args.file, stdin=stdin, format=args.input_format, warn=ctx.log.warning)
         count, noun = len(loaded.entries), "user"
+        for note in users_file.passwordless_notes(loaded.entries):
+            ctx.log.info("note: %s: %s" % (source, note))
     if not ctx.settings.quiet:
         ctx.stdout.write("%s: %d %s%s OK\n" % (source, count, noun, "" if count == 1 else "s"))
     return 0
