@@ -44,7 +44,10 @@ class Log(object):
         self.program = program
 
     def _write(self, kind, message):
-        self.stream.write("%s: %s%s\n" % (self.program, kind, message))
+        from prospector_scheduler.printable import printable
+
+        # Messages name paths and values from outside: control characters escaped.
+        self.stream.write("%s: %s%s\n" % (self.program, kind, printable(message)))
         self.stream.flush()
 
     def error(self, message):

@@ -62,11 +62,15 @@ class ProspectorError(Exception):
 
     def report_lines(self, program):
         """The lines the tool prints for this error, without newlines."""
+        from prospector_scheduler.printable import printable
+
+        # A path or a name inside the message may hold control characters:
+        # escaped, so that they can neither drive a terminal nor forge a log line.
         place = self.place()
         if place:
-            lines = ["%s: %s" % (place, self.message)]
+            lines = [printable("%s: %s" % (place, self.message))]
         else:
-            lines = ["%s: error: %s" % (program, self.message)]
+            lines = [printable("%s: error: %s" % (program, self.message))]
         if self.excerpt is not None and self.column is not None:
             lines.append("    " + self.excerpt.rstrip("\r\n"))
             lines.append("    " + " " * (self.column - 1) + "^")

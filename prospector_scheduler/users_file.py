@@ -392,7 +392,9 @@ def passwordless_notes(entries):
 
     Such an entry can update or disable a user already in the database, but
     ``sync-users`` refuses to create it; ``check-config`` cannot know the
-    database, so it says so as a note. The username is shown escaped.
+    database, so it says so as a note. An entry with ``disabled: true`` is
+    left out: a new user is then created locked, without a password. The
+    username is shown escaped.
     """
     from prospector_scheduler.printable import printable
 
@@ -400,5 +402,5 @@ def passwordless_notes(entries):
         'users[%d] "%s" has no password: it can only be updated if already in the database, not created'
         % (index, printable(entry.username))
         for index, entry in enumerate(entries)
-        if entry.password is None and entry.password_hash is None
+        if entry.password is None and entry.password_hash is None and entry.disabled is not True
     ]
