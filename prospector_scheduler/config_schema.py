@@ -260,10 +260,10 @@ def load_json(text, source, detected=False, keys=(), secret_keys=()):
         # ": ", and the place is given apart ("Unterminated string starting at").
         reason = re.sub(r"( starting)? at\Z", "", re.sub(r": .*", "", error.msg, flags=re.S))
         position = error.pos
-        comma = _trailing_comma(text, position)
-        if comma is not None:
-            reason = "trailing comma (JSON allows no comma before %s); remove it" % text[position]
-            position = comma
+        trailing = _trailing_comma(text, position)
+        if trailing is not None:
+            position, closer = trailing
+            reason = "trailing comma (JSON allows no comma before %s); remove it" % closer
         message = "invalid JSON: %s" % reason
         if detected:
             message += " (read as JSON because the content starts with %s; use --input-format yaml " \
@@ -277,13 +277,27 @@ def load_json(text, source, detected=False, keys=(), secret_keys=()):
 
 
 def _trailing_comma(text, position):
-    """The offset of the comma before the ``}`` or ``]`` at ``position``, or None."""
+    """``(offset of the comma, the closing "}" or "]")`` when the error is a trailing comma, else None.
+
+    Python 3.12 and older place the error at the closing bracket, 3.13 at the
+    comma itself (with a message of its own): both are recognised by the text,
+    not by the decoder's message.
+    """
+    if text[position:position + 1] == ",":
+        after = position + 1
+        while after < len(text) and text[after] in JSON_SPACE:
+            after += 1
+        if text[after:after + 1] in ("}", "]"):
+            return position, text[after]
+        return None
     if text[position:position + 1] not in ("}", "]"):
         return None
     before = position - 1
     while before >= 0 and text[before] in JSON_SPACE:
         before -= 1
-    return before if before >= 0 and text[before] == "," else None
+    if before >= 0 and text[before] == ",":
+        return before, text[position]
+    return None
 
 
 def line_and_column(text, offset):

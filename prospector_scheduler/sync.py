@@ -156,8 +156,10 @@ def write(database, writes, run):
 class Hashing(object):
     """The slow part of a sync: verifying stored hashes and hashing passwords, in parallel.
 
-    The hashing policy is worked out on first use, so that a run with nothing
-    to verify or hash does not warn about it.
+    The hashing policy is worked out on first use. Its warnings (the PBKDF2
+    fallback where scrypt is missing) are given once, when a hash is first
+    made: a run that only checks stored hashes (the nightly cron run where
+    nothing changed) is silent.
     """
 
     def __init__(self, environ, warn, source):
@@ -168,13 +170,21 @@ class Hashing(object):
         self.warn = warn
         self.source = source
         self._policy = None
+        self._policy_warnings = []
 
     def policy(self):
         if self._policy is None:
             from prospector_scheduler import passwords
 
-            self._policy = passwords.policy_from_environ(self.environ, warn=self.warn)
+            self._policy = passwords.policy_from_environ(self.environ, warn=self._policy_warnings.append)
         return self._policy
+
+    def policy_for_hashing(self):
+        """The policy, giving its held-back warnings (once per run) now that a hash is made."""
+        policy = self.policy()
+        while self._policy_warnings:
+            self.warn(self._policy_warnings.pop(0))
+        return policy
 
     def plan(self, entries, stored, answers, options):
         """``sync_plan.plan_sync`` after verifying the stored hashes it needs; fills ``answers``."""
@@ -221,7 +231,7 @@ class Hashing(object):
 
         labelled = [('the password of "%s"' % action.username, action.entry.password) for action in actions]
         try:
-            made = passwords.hash_many(labelled, self.policy(), warn=self.warn, environ=self.environ)
+            made = passwords.hash_many(labelled, self.policy_for_hashing(), warn=self.warn, environ=self.environ)
         except DataError as error:
             raise DataError(error.message, self.source) from None
         return dict(zip([action.username for action in actions], made))

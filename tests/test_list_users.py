@@ -1,8 +1,10 @@
 """Tests for the list-users command."""
 
+import hashlib
 import json
 import os
 import sqlite3
+from unittest import mock
 
 from prospector_scheduler import passwords, store
 from tests import support
@@ -60,7 +62,7 @@ class ListUsersTest(ListUsersTestCase):
         width = max(len(scheme), len("pbkdf2-sha256"))
         result = self.run_list("list-users")
         self.assertEqual(result.code, 0)
-        self.assertEqual(result.stderr, fallback_warning())
+        self.assertEqual(result.stderr, "", "list-users makes and checks no hash: no fallback warning")
         self.assertEqual(
             result.stdout.splitlines(),
             [
@@ -71,6 +73,13 @@ class ListUsersTest(ListUsersTestCase):
             ],
         )
         self.assertEqual(self.db_bytes(), before, "list-users never writes")
+
+    def test_no_fallback_warning_without_scrypt(self):
+        # Issue 10.5: list-users neither makes nor checks a hash.
+        self.fill()
+        with mock.patch.object(hashlib, "scrypt", None, create=True):
+            result = self.run_list("list-users")
+        self.assertEqual((result.code, result.stderr), (0, ""))
 
     def test_json_and_quiet(self):
         self.fill()
@@ -183,7 +192,7 @@ class ForeignValuesTest(support.TemporaryDirectoryTestCase):
         )
         result = support.run_cli(["--db", db, "list-users", "--format", "json"], environ=ENV)
         self.assertEqual(result.code, 0, result.stderr)
-        self.assertEqual(result.stderr, fallback_warning() + warning)
+        self.assertEqual(result.stderr, warning)
         users = json.loads(result.stdout)["users"]
         self.assertEqual((users[0]["username"], users[0]["email"]), ("x'ff626f62'", "x'626f6240006578616d706c652e636f6d'"))
         result = support.run_cli(["--db", db, "list-users"], environ=ENV)

@@ -263,7 +263,19 @@ class OutputTest(SyncTestCase):
         self.assert_ok(result, "")
         result = self.cli("-q", "sync-users", self.users_file(*self.entries()))
         self.assert_ok(result, "")
-        self.assertEqual(result.stderr, fallback_warning(), "no change, nothing hashed: nothing to warn about")
+        self.assertEqual(result.stderr, "", "no change, nothing hashed: nothing to warn about")
+
+    def test_fallback_warns_once_and_only_when_hashing(self):
+        # Issue 10.5: without scrypt, the PBKDF2 warning comes once, in the run that makes a hash.
+        fallback = ("prospector-scheduler: warning: this Python's hashlib has no scrypt: passwords are hashed "
+                    "with PBKDF2-HMAC-SHA256 instead\n")
+        with mock.patch.object(hashlib, "scrypt", None, create=True):
+            first = self.cli("-q", "sync-users", self.users_file(*self.entries()))
+            again = self.cli("-q", "sync-users", self.users_file(*self.entries()))
+        self.assertEqual(first.code, 0, first.stderr)
+        self.assertEqual(first.stderr.count(fallback), 1)
+        self.assertTrue(first.stderr.startswith(fallback), first.stderr)
+        self.assertEqual((again.code, again.stdout, again.stderr), (0, "", ""))
 
     def test_json(self):
         result = self.cli("sync-users", "--format", "json", self.users_file(*self.entries()))

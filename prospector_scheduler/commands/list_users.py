@@ -38,7 +38,9 @@ def list_users(ctx, args):
     if rows:
         from prospector_scheduler import passwords
 
-        policy = passwords.policy_from_environ(ctx.environ, warn=ctx.log.warning)
+        # Only compared with, never used to make or check a hash: its PBKDF2
+        # fallback warning (issue 10.5) does not apply here.
+        policy = passwords.policy_from_environ(ctx.environ, warn=lambda message: None)
         described = [describe(row, policy) for row in rows]
         not_text = sum(1 for row in rows for value in row[1:] if not isinstance(value, (str, type(None))))
         if not_text:
