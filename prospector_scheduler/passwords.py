@@ -10,7 +10,8 @@ The salt is 16 bytes from ``os.urandom``, the key 32 bytes. Passwords are hashed
 as the UTF-8 bytes of the exact string given, with no Unicode normalisation.
 This module is pure: it never prints, it raises the errors of ``errors`` and
 reports warnings through a ``warn(message)`` callable. No error or warning ever
-contains a password or a hash. It does not read files or the database.
+contains a password or a hash. It does not read the database; only the default
+number of workers reads the system's limits (see ``hash_workers``).
 """
 
 import base64
@@ -436,13 +437,30 @@ def hash_password(password, policy, warn=None):
     return _hash_bytes(data, policy)
 
 
-def hash_many(labelled, policy, workers=None, warn=None):
+def hash_memory(policy):
+    """The bytes one hash under ``policy`` holds (scrypt's 128 * r * N; next to nothing for PBKDF2)."""
+    if policy.scheme == SCRYPT:
+        return scrypt_memory(policy.scrypt_ln, policy.scrypt_r, policy.scrypt_p)
+    return 0
+
+
+def _workers(workers, memory, environ):
+    if workers is not None:
+        return workers
+    from prospector_scheduler import hash_workers
+
+    return hash_workers.for_this_process(memory, environ).workers
+
+
+def hash_many(labelled, policy, workers=None, warn=None, environ=None):
     """The hashes of the passwords of ``(label, password)`` pairs, in order, made by up to ``workers`` threads.
 
     The label names a password in errors and warnings (``'the password of
     "bob"'``), so callers never have to recognise one in a message. hashlib
     releases the GIL while it hashes, so threads use every core; at most
-    ``workers`` hashes (default: the number of CPUs) are in memory at a time.
+    ``workers`` hashes are in memory at a time (default: bounded by the CPUs
+    and the memory this process may use, see ``hash_workers``; ``environ``
+    gives $PROSPECTOR_HASH_WORKERS, default ``os.environ``).
     Every password is checked before any is hashed. ``warn`` is called once per
     short password and once for a policy below the standard cost.
     """
@@ -459,14 +477,27 @@ def hash_many(labelled, policy, workers=None, warn=None):
     weaker = below_standard(policy)
     if weaker:
         warn(weaker)
+    workers = _workers(workers, hash_memory(policy), environ)
     return in_parallel(lambda item: _hash_bytes(item, policy), data, workers)
 
 
-def verify_many(pairs, workers=None):
+def verify_many(pairs, workers=None, environ=None):
     """``[verify_password(password, stored_hash) ...]`` of ``(password, stored_hash)`` pairs, in parallel.
 
     A malformed hash, or one this Python cannot check, counts as not verifying.
+    The default ``workers`` is bounded by the memory of the costliest hash.
     """
+    pairs = list(pairs)
+    if workers is None and len(pairs) > 1:
+        memory = 0
+        for _, stored_hash in pairs:
+            try:
+                parts = parse_hash(stored_hash)
+            except DataError:
+                continue
+            if parts.scheme == SCRYPT:
+                memory = max(memory, scrypt_memory(parts.scrypt_ln, parts.scrypt_r, parts.scrypt_p))
+        workers = _workers(None, memory, environ)
 
     def verify_one(pair):
         try:
@@ -474,17 +505,19 @@ def verify_many(pairs, workers=None):
         except (DataError, ConfigError):
             return False
 
-    return in_parallel(verify_one, list(pairs), workers)
+    return in_parallel(verify_one, pairs, workers)
 
 
 def in_parallel(function, items, workers=None):
-    """``[function(item) ...]`` in up to ``workers`` threads (default: one per CPU).
+    """``[function(item) ...]`` in up to ``workers`` threads (default: bounded for standard-cost hashes).
 
     hashlib releases the GIL while it hashes, so threads use every core; at
     most ``workers`` calls (each holding one hash's memory) run at once.
     """
+    if workers is None and len(items) > 1:
+        workers = _workers(None, hash_memory(STANDARD_POLICY), None)
     if workers is None:
-        workers = os.cpu_count() or 1
+        workers = 1
     if workers < 1:
         raise ValueError("workers must be at least 1")
     workers = min(workers, len(items))

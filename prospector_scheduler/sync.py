@@ -163,6 +163,9 @@ class Hashing(object):
     """
 
     def __init__(self, environ, warn, source):
+        from prospector_scheduler import hash_workers
+
+        hash_workers.workers_from_text(environ.get(hash_workers.WORKERS_VARIABLE))  # refused before any work
         self.environ = environ
         self.warn = warn
         self.source = source
@@ -215,7 +218,7 @@ class Hashing(object):
             else:
                 to_verify.append(check)
         pairs = [(check.password, check.stored_hash) for check in to_verify]
-        for check, right in zip(to_verify, passwords.verify_many(pairs)):
+        for check, right in zip(to_verify, passwords.verify_many(pairs, environ=self.environ)):
             answers[(check.username, check.stored_hash)] = right
         return answers
 
@@ -228,7 +231,7 @@ class Hashing(object):
 
         labelled = [('the password of "%s"' % action.username, action.entry.password) for action in actions]
         try:
-            made = passwords.hash_many(labelled, self.policy_for_hashing(), warn=self.warn)
+            made = passwords.hash_many(labelled, self.policy_for_hashing(), warn=self.warn, environ=self.environ)
         except DataError as error:
             raise DataError(error.message, self.source) from None
         return dict(zip([action.username for action in actions], made))

@@ -665,7 +665,11 @@ class HashManyTest(unittest.TestCase):
         for workers, cpus, expected in [(2, 8, 2), (None, 3, 3), (8, 1, 6), (1, 8, 1)]:
             with self.subTest(workers=workers, cpus=cpus):
                 probe, state = self.concurrency_probe()
-                with mock.patch.object(hashlib, "pbkdf2_hmac", probe), mock.patch("os.cpu_count", return_value=cpus):
+                from prospector_scheduler import hash_workers
+
+                with mock.patch.object(hashlib, "pbkdf2_hmac", probe), mock.patch("os.cpu_count", return_value=cpus), \
+                        mock.patch("os.sched_getaffinity", create=True, return_value=set(range(cpus))), \
+                        mock.patch.object(hash_workers, "read_text", return_value=None):
                     stored = passwords.hash_many(labelled(["password %d" % n for n in range(6)]), LOW_PBKDF2, workers=workers)
                 self.assertEqual(len(stored), 6)
                 self.assertEqual(state["calls"], 6)

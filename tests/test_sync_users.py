@@ -506,6 +506,19 @@ class DatabaseErrorTest(SyncTestCase):
         )
         self.assertEqual(sorted(self.users()), ["alice"])
 
+    def test_bad_hash_workers_is_a_config_error(self):
+        for value in ("0", "many", "1.5"):
+            with self.subTest(value=value):
+                result = self.sync(user("alice", ALICE), user("bob", BOB), env={"PROSPECTOR_HASH_WORKERS": value})
+                self.assertEqual(result.code, 78, result.stderr)
+                self.assertEqual(
+                    result.stderr,
+                    "prospector-scheduler: error: PROSPECTOR_HASH_WORKERS must be a whole number of at least 1, not %r\n"
+                    % value,
+                )
+                self.assertEqual(self.users() if os.path.exists(self.db) else {}, {})
+        self.assert_ok(self.sync(user("alice", ALICE), env={"PROSPECTOR_HASH_WORKERS": "2"}), SUMMARY % (1, 0, 0, 0, 0, 0))
+
     def test_bad_wait_is_a_usage_error(self):
         for value in ("-1", "soon", "nan"):
             with self.subTest(value=value):

@@ -76,6 +76,10 @@ def measure_processes(processes):
 def run(table):
     cpus = os.cpu_count() or 1
     table.row("load average when the benchmark started", "%.2f" % os.getloadavg()[0], "(quiet: near 0)", None)
+    from prospector_scheduler import hash_workers, passwords
+
+    choice = hash_workers.for_this_process(passwords.hash_memory(passwords.policy_from_environ({})))
+    table.row("workers sync-users would use here", "%d" % choice.workers, "(%s)" % choice.reason, None)
     configurations = [1] if cpus == 1 else [1, cpus]
     results = {}
     for workers in configurations:
