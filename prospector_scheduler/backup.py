@@ -26,6 +26,7 @@ import sqlite3
 import time
 
 from prospector_scheduler.errors import BusyError, CantCreateError, DataError, NoInputError, OutputError
+from prospector_scheduler.store import CONSTRAINT_MESSAGE
 
 DEFAULT_KEEP = 7
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -176,6 +177,13 @@ def _copy_in_read_transaction(destination):
 def _translate(error, db_path, directory, wait):
     """The ``ProspectorError`` for an ``sqlite3.Error`` met while backing up, or None (a bug)."""
     text = str(error)
+    if isinstance(error, sqlite3.IntegrityError):
+        # Only the copy inserts, into a new file with the source's own schema: rows of
+        # the source that break that schema's constraints were read from damaged pages.
+        return DataError(
+            "the database %s is damaged (its rows break its own constraints: %s): run check-db"
+            % (db_path, text if CONSTRAINT_MESSAGE.match(text) else "a constraint failed")
+        )
     if "database is locked" in text or "database table is locked" in text:
         return BusyError(
             "another run holds the database %s; gave up after waiting %g seconds, try again later" % (db_path, wait)

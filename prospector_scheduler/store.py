@@ -142,7 +142,7 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # A day is far more than any run should wait for another.
 MAX_WAIT = 86400.0
 # The constraint messages of SQLite that name only the constraint, never a value.
-_CONSTRAINT_MESSAGE = re.compile(
+CONSTRAINT_MESSAGE = re.compile(
     r"(UNIQUE|NOT NULL|CHECK|FOREIGN KEY|PRIMARY KEY) constraint failed(: [A-Za-z0-9_., ]{1,200})?\Z"
 )
 
@@ -242,7 +242,7 @@ def database_error(error, path, wait=None, read_only=False):
     """
     text = str(error)
     if isinstance(error, sqlite3.IntegrityError):
-        shown = text if _CONSTRAINT_MESSAGE.match(text) else "a constraint or trigger of the database refused it"
+        shown = text if CONSTRAINT_MESSAGE.match(text) else "a constraint or trigger of the database refused it"
         return DataError(
             "the database %s refuses this data: %s (a rule of the database, not of prospector-scheduler; "
             "nothing was written)" % (path, shown)

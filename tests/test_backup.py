@@ -7,6 +7,7 @@ so that both pass the same tests.
 
 import datetime
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -355,6 +356,35 @@ class FailureTest(BackupTestCase):
                     self.take(method)
                 self.assertIn("run check-db", str(caught.exception))
                 self.assertEqual(self.listing(), [])
+
+    def test_rows_that_break_their_own_schema_are_damage_not_a_bug(self):
+        # Damaged pages can read back as rows that the table's own rules forbid (a
+        # NULL username): the row-by-row copy then meets a constraint error.
+        fill(self.db, users=20)
+        break_schema(self.db)
+        for method in AVAILABLE_METHODS:
+            with self.subTest(method=method):
+                with self.assertRaises(DataError) as caught:
+                    self.take(method)
+                self.assertIn("damaged", str(caught.exception))
+                self.assertIn("run check-db", str(caught.exception))
+                self.assertEqual(self.listing(), [])
+
+
+def break_schema(path):
+    """Give ``users`` a NULL username behind the schema's back, as damage can."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    sql = connection.execute("SELECT sql FROM sqlite_master WHERE name = 'users'").fetchone()[0]
+    connection.execute("PRAGMA writable_schema = ON")
+    loose = re.sub(r"(username\s+TEXT) NOT NULL", r"\1", sql)
+    assert loose != sql, sql
+    connection.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'users'", (loose,))
+    connection.close()
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("UPDATE users SET username = NULL WHERE id = 3")
+    connection.execute("PRAGMA writable_schema = ON")
+    connection.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'users'", (sql,))
+    connection.close()
 
 
 def damage(path):
