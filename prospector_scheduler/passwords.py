@@ -585,6 +585,79 @@ def check_hash(stored_hash):
     parse_hash(stored_hash)
 
 
+def check_hashes(hashes):
+    """``check_hash`` for every hash of ``hashes``: raises InvalidHashError for the first refused.
+
+    Accepts exactly what ``check_hash`` accepts, hash by hash. The usual list
+    (a users file's hashes, all made by one policy) costs little more than
+    reading it once: the first hash is checked by ``check_hash``, and every
+    other one is shown to be spelled like it by a few operations on all of
+    them at once (see ``_shaped_like_the_first``). Any other list is checked
+    one hash at a time, which also names what is wrong.
+    """
+    hashes = list(hashes)
+    if not _shaped_like_the_first(hashes):
+        for stored_hash in hashes:
+            check_hash(stored_hash)
+
+
+# The base64 alphabets (passlib's adapted one has "." for "+"), and the last
+# characters that canonical base64 allows, by the length modulo 4: 2 and 3
+# trailing characters leave 4 and 2 unused bits, which must be zero.
+_BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_ADAPTED_BASE64_ALPHABET = _BASE64_ALPHABET.replace(b"+", b".")
+_CANONICAL_LAST = {2: "AQgw", 3: "AEIMQUYcgkosw048"}
+
+
+def _shaped_like_the_first(hashes):
+    """Whether every hash is accepted, shown for the usual list with no step per hash in Python.
+
+    The first hash must pass ``check_hash``; every other one must have its
+    length, the same text up to its salt (scheme and parameters), a "$"
+    where its key starts, only characters of its base64 alphabet in its
+    salt and key, and last characters that canonical base64 allows. Such a
+    hash matches ``check_hash``'s expression with the first's parameters and
+    salt length, so it is accepted too. All hashes are joined into one
+    string of equal-width records, and each condition is checked on a
+    column of it (a slice with a step) or on all of it: in C.
+    """
+    if not hashes:
+        return True
+    first = hashes[0]
+    try:
+        check_hash(first)
+    except InvalidHashError:
+        return False
+    width = len(first)
+    count = len(hashes)
+    if set(map(type, hashes)) != {str} or set(map(len, hashes)) != {width}:
+        return False
+    joined = "".join(hashes)
+    # $scheme$parameters$salt$key: the salt starts after the third "$".
+    salt_start = first.index("$", first.index("$", 1) + 1) + 1
+    key_start = first.index("$", salt_start) + 1
+    for column in range(salt_start):
+        if joined[column::width] != first[column] * count:
+            return False
+    if joined[key_start - 1::width] != "$" * count:
+        return False
+    alphabet = _BASE64_ALPHABET if first.startswith("$scrypt$") else _ADAPTED_BASE64_ALPHABET
+    try:
+        data = joined.encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    # What is left once the alphabet is taken out is, hash by hash, what the
+    # first leaves (the text up to the salt and the "$"): only when no salt
+    # or key holds another character.
+    if len(data.translate(None, alphabet)) != len(first.encode("ascii").translate(None, alphabet)) * count:
+        return False
+    for end, length in ((key_start - 2, key_start - 1 - salt_start), (width - 1, width - key_start)):
+        allowed = _CANONICAL_LAST.get(length % 4)
+        if allowed is not None and joined[end::width].strip(allowed):
+            return False
+    return True
+
+
 def _canonical_base64(alphabet):
     """A pattern of canonical unpadded base64 in ``alphabet`` (a character class body)."""
     # The last character of 2 or 3 trailing characters carries 4 or 2 unused bits, all zero.

@@ -130,6 +130,10 @@ def check(document):
 _EMAIL_SHAPE = bytes(byte if byte in b"@.\n" else ord("x") for byte in range(256))
 _STRING_OR_NONE = frozenset([str, type(None)])
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
+# (type of the password, type of the hash, reset_on_next_run) that the full check refuses:
+# both given, or a reset with neither.
+_SECRETS_IN_DOUBT = frozenset([(str, str, reset) for reset in (True, False, None)]
+                              + [(type(None), type(None), True)])
 
 
 def _joined(strings):
@@ -190,12 +194,11 @@ def _json_fast_path(text):
     if max(map(len, filter(None, passwords)), default=0) * 4 > MAX_PASSWORD_BYTES:
         return None
     if hashes.count(None) != len(hashes) or True in resets:
-        for password, password_hash, reset in zip(passwords, hashes, resets):
-            if password_hash is not None:
-                if password is not None or not _valid_hash(password_hash):
-                    return None
-            elif reset and password is None:
-                return None
+        # (password given, hash given, reset) of every entry, as few distinct triples.
+        if set(zip(map(type, passwords), map(type, hashes), resets)) & _SECRETS_IN_DOUBT:
+            return None
+        if not _valid_hashes(list(filter(None, hashes))):
+            return None
     resets = [reset is True for reset in resets]
     nowhere = itertools.repeat(None)
     # tuple.__new__ straight from map: no Python-level call per user.
@@ -362,11 +365,11 @@ def _check_hash(password_hash, node, where, checker):
         checker.error(node, "%s: %s" % (where, error.message))
 
 
-def _valid_hash(password_hash):
+def _valid_hashes(password_hashes):
     from prospector_scheduler import passwords
 
     try:
-        passwords.check_hash(password_hash)
+        passwords.check_hashes(password_hashes)
     except DataError:
         return False
     return True

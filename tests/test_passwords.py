@@ -799,3 +799,76 @@ class CheckHashAgreementTest(unittest.TestCase):
             accepted += got
         self.assertGreater(accepted, 500)
         self.assertLess(accepted, 3500)
+
+    def test_lists_of_hashes_agree_with_checking_each(self):
+        """check_hashes accepts a list exactly when check_hash accepts each of its hashes, and
+        names the first refused one as check_hash does; its proof by shape (no step per hash)
+        accepts only lists whose every hash check_hash accepts."""
+        import random
+
+        rng = random.Random(12)
+
+        def b64(size, adapted=False):
+            text = base64.b64encode(bytes(rng.randrange(256) for _ in range(size))).decode("ascii").rstrip("=")
+            return text.replace("+", ".") if adapted else text
+
+        def made(kind, salt_bytes):
+            if kind == "scrypt":
+                return "$scrypt$ln=10,r=8,p=1$%s$%s" % (b64(salt_bytes), b64(32))
+            return "$pbkdf2-sha256$1000$%s$%s" % (b64(salt_bytes, True), b64(32, True))
+
+        alphabet = "AQgwEIMUYcoks048+/.$=,abxyzZ0123456789-\u00e9\n"
+        by_shape = 0
+        refused = 0
+        for trial in range(1500):
+            kind = rng.choice(("scrypt", "pbkdf2"))
+            salt_bytes = rng.choice((16, 16, 8, 9, 10, 7, 1025))
+            hashes = [made(kind, salt_bytes) for _ in range(rng.randint(1, 6))]
+            choice = rng.random()
+            if choice < 0.15:
+                hashes.append(made("pbkdf2" if kind == "scrypt" else "scrypt", salt_bytes))
+            elif choice < 0.2:
+                hashes.append(hashes[0].replace("ln=10", "ln=11").replace("$1000$", "$1001$"))
+            elif choice < 0.85:
+                index = rng.randrange(len(hashes))
+                text = list(hashes[index])
+                for _ in range(rng.randint(1, 2)):
+                    position = rng.randrange(len(text))
+                    if rng.random() < 0.6:
+                        text[position] = rng.choice(alphabet)
+                    else:
+                        # keep the length: a character moves (a deleted one comes back elsewhere)
+                        text.insert(rng.randrange(len(text)), text.pop(position))
+                hashes[index] = "".join(text)
+            rng.shuffle(hashes)
+            first_error = None
+            for stored_hash in hashes:
+                try:
+                    passwords.check_hash(stored_hash)
+                except InvalidHashError as error:
+                    first_error = error.message
+                    break
+            with self.subTest(trial=trial, hashes=hashes):
+                if passwords._shaped_like_the_first(hashes):
+                    by_shape += 1
+                    self.assertIsNone(first_error)
+                try:
+                    passwords.check_hashes(iter(hashes))
+                    got = None
+                except InvalidHashError as error:
+                    got = error.message
+                self.assertEqual(got, first_error)
+                refused += got is not None
+        self.assertGreater(by_shape, 300)
+        self.assertGreater(refused, 300)
+
+    def test_a_list_of_one_policy_is_proved_by_its_shape(self):
+        hashes = [passwords.hash_password("pw-%d" % n, LOW_PBKDF2) for n in range(20)]
+        self.assertTrue(passwords._shaped_like_the_first(hashes))
+        self.assertTrue(passwords._shaped_like_the_first([]))
+        passwords.check_hashes(hashes)
+        with self.assertRaises(InvalidHashError) as caught:
+            passwords.check_hashes(hashes[:3] + ["$pbkdf2-sha256$1000$short$key"] + hashes[3:])
+        with self.assertRaises(InvalidHashError) as expected:
+            passwords.check_hash("$pbkdf2-sha256$1000$short$key")
+        self.assertEqual(caught.exception.message, expected.exception.message)
