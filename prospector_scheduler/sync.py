@@ -71,7 +71,8 @@ def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=Non
     enabled = gc.isenabled()
     gc.disable()
     try:
-        options = {"disable_missing": disable_missing, "max_disable": max_disable}
+        options = {"disable_missing": disable_missing, "max_disable": max_disable,
+                   "place_of": loaded.place_of}
         return _sync(loaded, db_path, wait, dry_run, os.environ if environ is None else environ,
                      _ignore if warn is None else warn, started_at, options)
     finally:

@@ -183,7 +183,7 @@ def checks_needed(entries, stored, answered=()):
     return checks
 
 
-def plan_sync(entries, stored, current, source, disable_missing=False, max_disable=MAX_DISABLE):
+def plan_sync(entries, stored, current, source, disable_missing=False, max_disable=MAX_DISABLE, place_of=None):
     """Decide what happens to each entry, and to each user not in the file.
 
     ``stored`` is a ``StoredUsers``. ``current`` maps ``(username,
@@ -193,7 +193,9 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
     error messages. ``disable_missing`` disables the users not in the file,
     unless the file has no users at all or more than ``max_disable`` of them
     would be disabled (None: no limit): then ``DataError``. Raises
-    ``ErrorList`` if an entry cannot be done.
+    ``ErrorList`` if an entry cannot be done, each error placed by
+    ``place_of(index)`` (``users_file.UsersFile.place_of``) when given, else
+    by the entry's own line and column.
     """
     actions = []
     errors = []
@@ -207,7 +209,7 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
                 continue
             if entry.password is None and entry.password_hash is None:
                 errors.append(DataError('users[%d]: "%s" is a new user and needs a password or a password_hash'
-                                        % (index, entry.username), source, entry.line, entry.column))
+                                        % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
             actions.append(Action(entry.username, entry, None, entry.password_hash, (CREATE,), None))
             continue
@@ -235,7 +237,7 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
                 errors.append(DataError(
                     'users[%d]: "%s" has no password to restore (it was created disabled without one): '
                     'to enable it, give it a password or password_hash with reset_on_next_run: true'
-                    % (index, entry.username), source, entry.line, entry.column))
+                    % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
             changes.append(ENABLE)
         actions.append(Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
@@ -251,6 +253,13 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
     if disable_missing:
         check_guards(entries, missing, len(emails), source, max_disable)
     return Plan(actions, missing)
+
+
+def _place(entry, index, place_of):
+    """``(line, column)`` of the entry at ``index``, for a message."""
+    if place_of is None:
+        return entry.line, entry.column
+    return place_of(index)
 
 
 def check_guards(entries, missing, stored_count, source, max_disable):

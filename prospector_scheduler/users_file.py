@@ -9,10 +9,15 @@ The machinery (collecting every error in file order, places, did-you-mean,
 typed fields, the excerpt allow-list that keeps every password out of the
 messages) is ``config_schema``'s; this module holds only the schema.
 
+Reading has two steps: ``quick_check`` accepts a plainly valid file from its
+plain data (``json.loads``, ``miniyaml.loads``) with a few operations per
+column; anything else takes ``full_check``, which alone reports errors, with
+their places.
+
 This module is not the YAML parser (``miniyaml``) and does no hashing
 (``passwords``); it only reads bytes, which is why ``read`` is the one place
-with I/O. Its heavier imports (hashlib, json) wait until they are needed. The
-command-line option that picks the format is in ``arguments``.
+with I/O. Its heavier imports (json, miniyaml, passwords) wait until they are
+needed. The command-line option that picks the format is in ``arguments``.
 """
 
 import itertools
@@ -25,7 +30,7 @@ from prospector_scheduler import config_schema
 from prospector_scheduler.config_schema import WRONG
 from prospector_scheduler.errors import DataError
 
-__all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse"]
+__all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse", "quick_check", "full_check"]
 
 FORMATS = config_schema.FORMATS
 
@@ -57,11 +62,17 @@ class UserEntry(typing.NamedTuple):
 
 
 class UsersFile(typing.NamedTuple):
-    """A read and validated users file: where it came from, the SHA-256 of its bytes, its entries."""
+    """A read and validated users file: where it came from, and its entries.
+
+    ``place_of(index)`` gives the ``(line, column)`` of the entry at
+    ``index`` for a message about it; None when every entry carries its own
+    place already (or, in JSON, has none). Entries of the quick check have
+    none: for YAML, ``place_of`` finds it by reading the file again.
+    """
 
     source: str
-    sha256: str
     entries: typing.List[UserEntry]
+    place_of: typing.Optional[typing.Callable[[int], typing.Tuple[typing.Optional[int], typing.Optional[int]]]] = None
 
 
 class _Given(typing.NamedTuple):
@@ -78,8 +89,6 @@ def read(path, stdin=None, format=None, warn=None, limit=config_schema.MAX_INPUT
     ``DataError`` when its content is invalid or larger than ``limit`` bytes;
     calls ``warn(message)`` once when group or others may read the file.
     """
-    import hashlib
-
     source, data, mode = config_schema.read_input(path, stdin, "the users file", limit)
     if warn is not None and mode is not None and os.name == "posix" and stat.S_ISREG(mode) \
             and mode & 0o044:
@@ -87,8 +96,8 @@ def read(path, stdin=None, format=None, warn=None, limit=config_schema.MAX_INPUT
 
         warn("%s can be read by group or others; it may hold passwords: run chmod 600 %s"
              % (path, shlex.quote(path)))
-    entries = parse(data, source, format)
-    return UsersFile(source, hashlib.sha256(data).hexdigest(), entries)
+    entries, place_of = _parse(data, source, format)
+    return UsersFile(source, entries, place_of)
 
 
 def parse(data, source, format=None):
@@ -97,16 +106,45 @@ def parse(data, source, format=None):
     ``format`` is ``"yaml"`` or ``"json"``; ``None`` means: from the extension
     of ``source``, else from the content. Raises ``ErrorList`` of ``DataError``.
     """
+    return _parse(data, source, format)[0]
+
+
+def _parse(data, source, format):
+    """``(entries, place_of)``: see ``parse`` and ``UsersFile``."""
     text = config_schema.decode(data, source, WHAT)
     format, detected = config_schema.detect_format(source, text, format)
+    entries = config_schema.without_garbage_collection(quick_check, text, format)
+    if entries is None:
+        return full_check(text, source, format, detected), None
+    if format == "yaml":
+        return entries, _places_in(text, source)
+    return entries, None
+
+
+def full_check(text, source, format, detected=False):
+    """The entries of the decoded users file ``text``, each with its place (YAML); raises ``ErrorList``.
+
+    ``detected``: the format was guessed from the content (said in a JSON syntax error).
+    """
     if format == "json":
-        entries = config_schema.without_garbage_collection(_json_fast_path, text)
-        if entries is not None:
-            return entries
         document = config_schema.load_json(text, source, detected, ALL_KEYS, SECRET_KEYS)
     else:
         document = config_schema.load_yaml(text, source, ALL_KEYS, SECRET_KEYS)
     return config_schema.without_garbage_collection(check, document)
+
+
+def _places_in(text, source):
+    """``place_of`` for the quick check's entries of the YAML ``text``: read again by the
+    full check on first use (only a message needs a place)."""
+    found = []
+
+    def place_of(index):
+        if not found:
+            found.append(full_check(text, source, "yaml"))
+        entry = found[0][index]
+        return entry.line, entry.column
+
+    return place_of
 
 
 def check(document):
@@ -117,15 +155,18 @@ def check(document):
     return entries
 
 
-# --- JSON -------------------------------------------------------------------
+# --- the quick check ---------------------------------------------------------
 
-# The fast path: most files are valid, and the full check below, which keeps
-# every value's place for its messages, costs about twenty times json.loads.
-# The fast path accepts only what it can prove valid, column by column with
-# few Python-level steps per user; anything else, including every invalid
-# file, goes through the full check, which alone reports errors. Every string
-# must be printable, so that control characters, lone surrogates and unusual
-# white space all take the full path.
+# Most files are valid, and the full check, which keeps every value's place
+# for its messages, costs many times reading the data. The quick check reads
+# the data as plain Python values (json.loads, miniyaml.loads) and accepts
+# only what it can prove valid, column by column with few Python-level steps
+# per user; anything else (an error, a value of another type where a string
+# or a boolean belongs, YAML's "yes" or an unquoted 0123, a duplicate, any
+# doubt) goes to the full check, which alone reports errors and gives exactly
+# the same entries for what both accept. Its entries have no places: see
+# UsersFile.place_of. Every string must be printable, so that control
+# characters, lone surrogates and unusual white space all take the full check.
 # bytes.translate table that keeps "@", "." and newlines and marks every other byte "x".
 _EMAIL_SHAPE = bytes(byte if byte in b"@.\n" else ord("x") for byte in range(256))
 _STRING_OR_NONE = frozenset([str, type(None)])
@@ -136,22 +177,44 @@ _SECRETS_IN_DOUBT = frozenset([(str, str, reset) for reset in (True, False, None
                               + [(type(None), type(None), True)])
 
 
+def quick_check(text, format):
+    """The entries of a plainly valid users file, or None to take the full check.
+
+    ``text`` is the decoded file, ``format`` ``"json"`` or ``"yaml"``. The
+    entries are those the full check gives, without places.
+    """
+    if format == "json":
+        import json
+
+        # An escaped colon would defeat the duplicate-key count in _entries.
+        if "\\u003a" in text or "\\u003A" in text:
+            return None
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return _entries(data, text)
+    from prospector_scheduler import miniyaml
+
+    try:
+        # miniyaml refuses duplicate keys itself.
+        data = miniyaml.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return _entries(data, None)
+
+
 def _joined(strings):
     """The strings run together, Nones left out (``filter`` runs in C; no string is empty here)."""
     return "".join(filter(None, strings))
 
 
-def _json_fast_path(text):
-    """The entries of a plainly valid JSON users file, or None to take the full check."""
-    import json
+def _entries(data, json_text):
+    """The entries of ``data`` (plain values) when plainly valid, else None.
 
-    # An escaped colon would defeat the duplicate-key count below.
-    if "\\u003a" in text or "\\u003A" in text:
-        return None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+    ``json_text`` is the JSON text ``data`` was read from, whose colons show
+    duplicate keys (json.loads keeps the last silently); None for YAML.
+    """
     if type(data) is not dict or len(data) != 1 or type(data.get("users")) is not list:
         return None
     users = data["users"]
@@ -181,10 +244,9 @@ def _json_fast_path(text):
         if not joined.isprintable():
             return None
         colons += joined.count(":")
-    # json.loads keeps the last of repeated keys silently. Every colon in the
-    # text either ends a key or stands inside a string (no escape makes one),
-    # so a pair that went missing shows as a colon too many.
-    if text.count(":") != 1 + sum(map(len, users)) + colons:
+    # Every colon in JSON text either ends a key or stands inside a string
+    # (no escape makes one), so a pair that went missing shows as a colon too many.
+    if json_text is not None and json_text.count(":") != 1 + sum(map(len, users)) + colons:
         return None
     if not _BOOLEAN_OR_NONE.issuperset(map(type, resets)) or not _BOOLEAN_OR_NONE.issuperset(map(type, disabled)):
         return None

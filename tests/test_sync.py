@@ -44,7 +44,7 @@ class HashingTest(support.TemporaryDirectoryTestCase):
     def test_labels_carry_the_username_into_errors(self):
         from prospector_scheduler import users_file
 
-        loaded = users_file.UsersFile("users.json", "", [
+        loaded = users_file.UsersFile("users.json", [
             users_file.UserEntry("bob", "x" * 5000, None, None, False, None, None),
         ])
         with self.assertRaises(DataError) as caught:

@@ -251,6 +251,21 @@ class DisabledTest(unittest.TestCase):
                          'users.yaml:4:5: users[1]: "eve" has no password to restore (it was created disabled without '
                          'one): to enable it, give it a password or password_hash with reset_on_next_run: true')
 
+    def test_places_are_asked_for_errors_only(self):
+        asked = []
+
+        def place_of(index):
+            asked.append(index)
+            return 10 + index, 3
+
+        sync_plan.plan_sync([entry("ann"), entry("new", "pw-new-1")], LOCKING, {}, SOURCE, place_of=place_of)
+        self.assertEqual(asked, [])
+        with self.assertRaises(ErrorList) as caught:
+            sync_plan.plan_sync([entry("ann"), entry("eve", disabled=False), entry("new")], LOCKING, {}, SOURCE,
+                                place_of=place_of)
+        self.assertEqual(asked, [1, 2])
+        self.assertEqual([(error.line, error.column) for error in caught.exception.errors], [(11, 3), (12, 3)])
+
     def test_users_not_in_the_file_are_reported_or_disabled(self):
         entries = [entry("ann"), entry("ben", disabled=True)]
         reported = sync_plan.plan_sync(entries, LOCKING, {}, SOURCE)

@@ -535,10 +535,11 @@ class FormatTest(unittest.TestCase):
         self.assertEqual(users_file.parse(b"# users\nusers: []\n", "<stdin>"), [])
 
 
-class JSONFastPathTest(unittest.TestCase):
-    """The fast path for JSON accepts only what the full check accepts, with the same entries."""
+class QuickCheckTest(unittest.TestCase):
+    """The quick check accepts only what the full check accepts, with the same entries (less
+    their places), for JSON and YAML alike: tables, then seeded random documents."""
 
-    DOCUMENTS = [
+    JSON_DOCUMENTS = [
         '{"users": []}',
         '{"users": [{"username": "a", "password": "secret-1", "email": "a@b.example"}]}',
         '{"users": [{"username": "a", "password_hash": null, "reset_on_next_run": null}]}',
@@ -578,34 +579,140 @@ class JSONFastPathTest(unittest.TestCase):
         '{"users": [{"username": "a", "password_hash": "not a hash"}]}',
     ]
 
-    def full_check(self, text):
+    YAML_DOCUMENTS = [
+        "users: []\n",
+        "users:\n  - username: a\n    password: secret-1\n    email: a@b.example\n",
+        "users:\r\n  - username: a\r\n    password: \"x:y\"  # quoted\r\n    reset_on_next_run: true\r\n",
+        "users:\n    -   username: 'a b'\n        password_hash: null\n",
+        "users:\n  - {username: a, password: \"p\\u00e4ss w\\u00f6rd\", disabled: false}\n",
+        "users:\n- username: \u00e9l\u00e8ve\n  password: pw\n  email: \u00fc@\u00e4.de\n  disabled: true\n",
+        # typed by the schema, not by YAML's core schema: the full check's business
+        "users:\n  - username: a\n    password: 0123\n",
+        "users:\n  - username: a\n    password: true\n",
+        "users:\n  - username: 1.5\n    password: x\n",
+        "users:\n  - username: a\n    password: x\n    reset_on_next_run: yes\n",
+        "users:\n  - username: a\n    password: x\n    disabled: Off\n",
+        # refused by both
+        "users:\n  - username: a\n    reset_on_next_run: \"true\"\n",
+        "users:\n  - username: a\n    password: x\n    password: y\n",
+        "users:\n  - &a username: a\n",
+        "users:\n  - username: a\n  - username: a\n",
+        "users:\n  - username: a\n    password: |\n      two\n      lines\n",
+        "users:\n  - username: a\n    password: \"\"\n",
+        "users:\n  - username: a\n    password:\n",
+        "users:\n  - username: a\n    pasword: x\n",
+        "users:\n  - username: a\n  password: x\n",
+        "users:\n  - username: \" a\"\n",
+        "users:\n  - username: a\n    email: a@b\n",
+        "users:\n  - username: a\n    password_hash: not a hash\n",
+        "users:\n  - username: a\n    password: x\n    password_hash: y\n",
+        "users: {}\n",
+        "",
+        "- a\n",
+    ]
+
+    def full_check(self, text, format):
         try:
-            return users_file.check(config_schema.load_json(text, "u.json"))
+            entries = users_file.full_check(text, "u." + format, format)
         except ErrorList:
             return None
+        return [entry._replace(line=None, column=None) for entry in entries]
 
-    def test_the_fast_path_agrees_with_the_full_check(self):
-        accepted = 0
-        for text in self.DOCUMENTS:
-            with self.subTest(document=text):
-                fast = users_file._json_fast_path(text)
-                if fast is not None:
-                    accepted += 1
-                    self.assertEqual(fast, self.full_check(text))
-                    self.assertEqual([type(entry) for entry in fast], [users_file.UserEntry] * len(fast))
-        self.assertEqual(accepted, 4)  # the plainly valid ones; explicit nulls take the full check
+    def assert_agree(self, text, format):
+        """The quick check's entries (None: it did not accept); fails if it accepts otherwise than the full check."""
+        quick = users_file.quick_check(text, format)
+        if quick is not None:
+            self.assertEqual(quick, self.full_check(text, format))
+            self.assertEqual([type(entry) for entry in quick], [users_file.UserEntry] * len(quick))
+        return quick
 
-    def test_invalid_documents_never_take_the_fast_path(self):
-        for text in self.DOCUMENTS[5:]:
-            with self.subTest(document=text):
-                if self.full_check(text) is None:
-                    self.assertIsNone(users_file._json_fast_path(text))
+    def test_tables(self):
+        for format, documents, plainly_valid in (("json", self.JSON_DOCUMENTS, 4), ("yaml", self.YAML_DOCUMENTS, 5)):
+            accepted = 0
+            for text in documents:
+                with self.subTest(format=format, document=text):
+                    accepted += self.assert_agree(text, format) is not None
+            # the plainly valid ones; explicit nulls and typing by the schema take the full check
+            self.assertEqual(accepted, plainly_valid, format)
 
-    def test_a_large_valid_file_takes_the_fast_path(self):
+    def test_seeded_random_documents(self):
+        import random
+
+        rng = random.Random(2026)
+        good_hash = passwords.hash_password("pw", passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000))
+        strings = ["a", "bob", "x:y", "a b", " a", "a ", "", "0123", "yes", "true", "null", "1.5",
+                   "\u00e9l\u00e8ve", "tab\there", "bell\u0007", "a@b.example", "a@b", "@b.c", "a@@b.c",
+                   "a..b@c.d", "a@b.c.", "x\\u003ay", good_hash, good_hash[:-1] + "B", "!" + good_hash,
+                   "p" * 1100, "\u00a0", "#c", "- d", "{e}"]
+        others = [True, False, None, 0, 7, 1.5, [], {}]
+        keys = list(users_file.ENTRY_KEYS) + ["pasword", "extra"]
+        counts = {"json": 0, "yaml": 0}
+        for trial in range(300):
+            users = []
+            for _ in range(rng.randint(0, 4)):
+                entry = {"username": rng.choice(["alice", "bob", "carol", "dave"] + strings[:3])}
+                for key in rng.sample(keys, rng.randint(0, 3)):
+                    if key in ("reset_on_next_run", "disabled"):
+                        entry[key] = rng.choice([True, False, True, False, None, "yes", "true", 1])
+                    elif key == "password_hash":
+                        entry[key] = rng.choice([good_hash, good_hash, good_hash[:-1] + "B", None])
+                    elif key == "email":
+                        entry[key] = rng.choice(["a@b.example", "x.y@z.example", "a@b", "a b@c.de", None])
+                    else:
+                        entry[key] = rng.choice(strings + others) if rng.random() < 0.4 else "pw-%d" % rng.randrange(99)
+                users.append(entry)
+            document = {"users": users}
+            as_json = json.dumps(document, ensure_ascii=rng.random() < 0.5)
+            if users and rng.random() < 0.1:
+                as_json = as_json.replace('"username": ', '"username": "dup", "username": ', 1)
+            as_yaml = yaml_text(document, rng)
+            for format, text in (("json", as_json), ("yaml", as_yaml)):
+                with self.subTest(trial=trial, format=format, document=text):
+                    counts[format] += self.assert_agree(text, format) is not None
+        self.assertGreater(min(counts.values()), 30, counts)
+
+    def test_a_large_valid_file_takes_the_quick_check(self):
         users = ['{"username": "u%d", "password": "pw-%d-long", "email": "u%d@example.com"}' % (n, n, n)
                  for n in range(500)]
         text = '{"users": [%s]}' % ", ".join(users)
-        self.assertEqual(users_file._json_fast_path(text), self.full_check(text))
+        self.assertEqual(len(self.assert_agree(text, "json")), 500)
+        self.assertEqual(len(self.assert_agree(yaml_text(json.loads(text), None), "yaml")), 500)
+
+
+def yaml_scalar(value, rng):
+    """``value`` written as a YAML scalar: plain where it can be, else quoted in a random style."""
+    if value is None:
+        return rng.choice(["~", "null", ""]) if rng else "null"
+    if value is True or value is False:
+        return rng.choice([str(value).lower(), str(value)]) if rng else str(value).lower()
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, dict)):
+        return "[]" if isinstance(value, list) else "{}"
+    plain = value and value[0] not in " -#{[!&*'\"@%|>?:,`]}" and value[-1] != " " and ": " not in value \
+        and " #" not in value and value.isprintable() and "\\" not in value and ":" not in value[-1:]
+    if plain and (rng is None or rng.random() < 0.6):
+        return value
+    if rng is not None and value.isprintable() and rng.random() < 0.3:
+        return "'%s'" % value.replace("'", "''")
+    return json.dumps(value)
+
+
+def yaml_text(document, rng):
+    """A YAML users file holding ``document``: block or flow entries, two or four spaces, LF or CRLF, comments."""
+    indent = rng.choice([2, 4]) if rng else 2
+    lines = ["users:" if document["users"] else "users: []"]
+    for entry in document["users"]:
+        pairs = ["%s: %s" % (key, yaml_scalar(value, rng)) for key, value in entry.items()]
+        if rng is not None and rng.random() < 0.2:
+            lines.append("%s- {%s}" % (" " * indent, ", ".join(pair.rstrip() for pair in pairs)))
+            continue
+        for number, pair in enumerate(pairs or ["{}"]):
+            prefix = " " * indent + ("- " if number == 0 else "  ")
+            comment = "  # note" if rng is not None and rng.random() < 0.1 else ""
+            lines.append((prefix + pair).rstrip() + comment)
+    newline = "\r\n" if rng is not None and rng.random() < 0.2 else "\n"
+    return newline.join(lines) + newline
 
 
 class BytesStream(object):
@@ -626,9 +733,15 @@ class ReadTest(TemporaryDirectoryTestCase):
         warnings = []
         loaded = users_file.read(path, warn=warnings.append)
         self.assertEqual(loaded.source, path)
-        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
         self.assertEqual([entry.username for entry in loaded.entries], ["a"])
+        self.assertIsNone(loaded.place_of, "JSON entries have no places")
         self.assertEqual(warnings, [])
+
+    def test_yaml_entries_of_the_quick_check_find_their_places_on_demand(self):
+        text = "users:\n  - username: a\n    password: SECRET-1\n\n  -   username: b\n      email: b@c.de\n"
+        loaded = users_file.read(self.write("u.yaml", text.encode("utf-8")))
+        self.assertEqual([(entry.username, entry.line) for entry in loaded.entries], [("a", None), ("b", None)])
+        self.assertEqual([loaded.place_of(index) for index in (1, 0)], [(5, 7), (2, 5)])
 
     def test_readable_by_others_warns_once(self):
         for mode in (0o640, 0o604, 0o644, 0o666):
@@ -647,14 +760,14 @@ class ReadTest(TemporaryDirectoryTestCase):
     def test_stdin_bytes(self):
         loaded = users_file.read("-", stdin=BytesStream(self.DOCUMENT), warn=self.fail)
         self.assertEqual(loaded.source, "<stdin>")
-        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
+        self.assertEqual([entry.username for entry in loaded.entries], ["a"])
         with self.assertRaises(ErrorList) as caught:
             users_file.read("-", stdin=BytesStream(b'{"users": [{"username": "\xe9"}]}'))
         self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8; a users file is UTF-8 text")
 
     def test_stdin_text(self):
         loaded = users_file.read("-", stdin=io.StringIO(self.DOCUMENT.decode("utf-8")))
-        self.assertEqual(loaded.sha256, hashlib.sha256(self.DOCUMENT).hexdigest())
+        self.assertEqual([entry.username for entry in loaded.entries], ["a"])
         with self.assertRaises(ErrorList) as caught:
             users_file.read("-", stdin=io.StringIO('{"users": [{"username": "\udce9"}]}'))
         self.assertEqual(str(caught.exception), "<stdin>:1:26: invalid UTF-8; a users file is UTF-8 text")
