@@ -11,7 +11,10 @@ that a run that overlapped this one is taken into account. ``writes`` turns a
 plan into the rows to write.
 """
 
+import collections
 import types
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_, is_not
 from typing import Any, List, NamedTuple, Optional, Tuple
 
 from prospector_scheduler.errors import DataError, ErrorList
@@ -26,6 +29,10 @@ NOT_IN_FILE = "not in file"
 CHANGES = (CREATE, RESET, DISABLE, ENABLE)
 # What the summary counts, in its order.
 KINDS = (CREATE, RESET, DISABLE, ENABLE, UNCHANGED, NOT_IN_FILE)
+
+_new_tuple = tuple.__new__
+# What a lookup of a username that the database does not hold gives.
+_NEW = object()
 
 # --max-disable's default: a run that would disable more users not in the file is refused.
 MAX_DISABLE = 10
@@ -46,9 +53,16 @@ class StoredUsers(NamedTuple):
     disabled: Any = types.MappingProxyType({})
 
 
+# A 100,000-user nightly run plans every user twice over: these run in C, not one Python step per user.
+_username = attrgetter("username")
+_resets = attrgetter("reset_on_next_run")
+_disabled = attrgetter("disabled")
+_changes = attrgetter("changes")
+
+
 def hashes_wanted(entries):
     """The usernames whose stored hash a plan may need: those the file asks to reset."""
-    return [entry.username for entry in entries if entry.reset_on_next_run]
+    return list(map(_username, filter(_resets, entries)))
 
 
 class Check(NamedTuple):
@@ -139,12 +153,19 @@ class Plan(NamedTuple):
         return [action for action in self.actions + self.missing if kind in action.changes]
 
     def counts(self):
-        """``{kind: number}`` for every kind of ``KINDS``, zeros included."""
-        return dict((kind, len(self.of_kind(kind))) for kind in KINDS)
+        """``{kind: number}`` for every kind of ``KINDS``, zeros included (as ``of_kind`` counts)."""
+        counts = dict.fromkeys(KINDS, 0)
+        for changes, number in collections.Counter(map(_changes, self.actions)).items():
+            for kind in changes or (UNCHANGED,):
+                counts[kind] += number
+        for changes, number in collections.Counter(map(_changes, self.missing)).items():
+            for kind in changes + (NOT_IN_FILE,):
+                counts[kind] += number
+        return counts
 
     def changes(self):
         """Every action that writes something."""
-        return [action for action in self.actions + self.missing if action.changes]
+        return list(filter(_changes, chain(self.actions, self.missing)))
 
 
 class Writes(NamedTuple):
@@ -174,8 +195,8 @@ def checks_needed(entries, stored, answered=()):
     hashes that changed meanwhile are checked again.
     """
     checks = []
-    for entry in entries:
-        if not entry.reset_on_next_run or entry.password is None or entry.username not in stored.emails:
+    for entry in filter(_resets, entries):
+        if entry.password is None or entry.username not in stored.emails:
             continue
         stored_hash = stored.hashes[entry.username]
         if stored_hash is not None and (entry.username, stored_hash) not in answered:
@@ -195,23 +216,39 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
     would be disabled (None: no limit): then ``DataError``. Raises
     ``ErrorList`` if an entry cannot be done, each error placed by
     ``place_of(index)`` (``users_file.UsersFile.place_of``) when given, else
-    by the entry's own line and column.
+    by the entry's own line and column. The usernames of ``entries`` are
+    unique, as in a users file.
     """
-    actions = []
     errors = []
     emails = stored.emails
-    for index, entry in enumerate(entries):
+    count = len(entries)
+    usernames = list(map(_username, entries))
+    stored_emails = list(map(emails.get, usernames, repeat(_NEW)))
+    # Most entries of a nightly run ask for nothing: a user of the database,
+    # enabled, without a reset or a disabled key. Every action is first made
+    # such (in C, column by column, with no Python-level step per user); the
+    # loop decides the entries that ask for something.
+    actions = list(map(_new_tuple, repeat(Action), zip(
+        usernames, entries, stored_emails, repeat(None), repeat(()), repeat(None))))
+    asking = set(compress(range(count), map(is_, stored_emails, repeat(_NEW))))
+    new_users = len(asking)
+    asking.update(compress(range(count), map(_resets, entries)))
+    asking.update(compress(range(count), map(is_not, map(_disabled, entries), repeat(None))))
+    if not stored.disabled.keys().isdisjoint(usernames):
+        asking.update(compress(range(count), map(stored.disabled.__contains__, usernames)))
+    for index in sorted(asking):
+        entry = entries[index]
         disabled = entry.disabled
         if entry.username not in emails:
             if disabled:
                 # A user created disabled needs no password: it can get one when it is enabled.
-                actions.append(Action(entry.username, entry, None, entry.password_hash, (CREATE, DISABLE), None))
+                actions[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE, DISABLE), None)
                 continue
             if entry.password is None and entry.password_hash is None:
                 errors.append(DataError('users[%d]: "%s" is a new user and needs a password or a password_hash'
                                         % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
-            actions.append(Action(entry.username, entry, None, entry.password_hash, (CREATE,), None))
+            actions[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE,), None)
             continue
         disabled_before = stored.disabled.get(entry.username)
         changes = []
@@ -240,13 +277,14 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
                     % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
             changes.append(ENABLE)
-        actions.append(Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
-                              disabled_before))
+        actions[index] = Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
+                                disabled_before)
     if errors:
         raise ErrorList(errors)
-    in_file = set(entry.username for entry in entries)
     missing = []
-    for username in sorted(set(emails) - in_file):
+    # Usernames are unique in a users file: every stored user is in it when as many of its entries are.
+    not_in_file = () if count - new_users == len(emails) else emails.keys() - set(usernames)
+    for username in sorted(not_in_file):
         disabled_before = stored.disabled.get(username)
         changes = (DISABLE,) if disable_missing and disabled_before is None else ()
         missing.append(Action(username, None, emails[username], None, changes, disabled_before))
@@ -282,7 +320,7 @@ def hashes_missing(plan, hashes):
 
     ``hashes`` maps usernames to hashes of the file's passwords made earlier.
     """
-    return [action for action in plan.actions if action.needs_hashing and action.username not in hashes]
+    return [action for action in plan.changes() if action.needs_hashing and action.username not in hashes]
 
 
 def writes(plan, hashes):

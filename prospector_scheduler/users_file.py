@@ -21,6 +21,7 @@ needed. The command-line option that picks the format is in ``arguments``.
 """
 
 import itertools
+import operator
 import os
 import re
 import stat
@@ -167,8 +168,8 @@ def check(document):
 # the same entries for what both accept. Its entries have no places: see
 # UsersFile.place_of. Every string must be printable, so that control
 # characters, lone surrogates and unusual white space all take the full check.
-# bytes.translate table that keeps "@", "." and newlines and marks every other byte "x".
-_EMAIL_SHAPE = bytes(byte if byte in b"@.\n" else ord("x") for byte in range(256))
+# The bytes that bytes.translate deletes to keep only "@", "." and newlines.
+_NOT_EMAIL_MARKS = bytes(byte for byte in range(256) if byte not in b"@.\n")
 _STRING_OR_NONE = frozenset([str, type(None)])
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
 # (type of the password, type of the hash, reset_on_next_run) that the full check refuses:
@@ -187,7 +188,7 @@ def quick_check(text, format):
         import json
 
         # An escaped colon would defeat the duplicate-key count in _entries.
-        if "\\u003a" in text or "\\u003A" in text:
+        if "\\u003" in text and ("\\u003a" in text or "\\u003A" in text):
             return None
         try:
             data = json.loads(text)
@@ -220,33 +221,37 @@ def _entries(data, json_text):
     users = data["users"]
     if set(map(type, users)) - {dict}:
         return None
-    usernames = [item.get("username") for item in users]
-    passwords = [item.get("password") for item in users]
-    hashes = [item.get("password_hash") for item in users]
-    emails = [item.get("email") for item in users]
-    resets = [item.get("reset_on_next_run") for item in users]
-    disabled = [item.get("disabled") for item in users]
     # Every key is one of the six, and none is an explicit null, when the
-    # entries hold exactly as many keys as the columns hold values.
-    given = sum(len(column) - column.count(None)
-                for column in (usernames, passwords, hashes, emails, resets, disabled))
-    if sum(map(len, users)) != given:
+    # entries hold exactly as many keys as the columns hold values. A column
+    # is read only while some keys are not accounted for (most files give
+    # no password_hash, or no password, and no disabled).
+    keys = all_keys = sum(map(len, users))
+    columns = {}
+    for name in ENTRY_KEYS:
+        if keys:
+            column = columns[name] = list(map(dict.get, users, itertools.repeat(name)))
+            keys -= len(column) - column.count(None)
+        else:
+            columns[name] = [None] * len(users)
+    if keys:
         return None
+    usernames, passwords, hashes, emails, resets, disabled = map(columns.get, ENTRY_KEYS)
     if set(map(type, usernames)) - {str} or len(set(usernames)) != len(usernames) or "" in usernames:
         return None
-    if [name for name in usernames if name.strip() != name]:
-        return None
-    colons = 0
-    for column in (usernames, passwords, hashes, emails):
+    for column in (passwords, hashes, emails):
         if not _STRING_OR_NONE.issuperset(map(type, column)) or "" in column:
             return None
-        joined = _joined(column)
-        if not joined.isprintable():
-            return None
-        colons += joined.count(":")
+    names = " ".join(usernames)
+    values = _joined(itertools.chain(passwords, hashes, emails))
+    if not names.isprintable() or not values.isprintable():
+        return None
+    # The only white space isprintable leaves is the space: none may begin or end a username.
+    if "  " in names or names[:1] == " " or names[-1:] == " ":
+        return None
+    colons = names.count(":") + values.count(":")
     # Every colon in JSON text either ends a key or stands inside a string
     # (no escape makes one), so a pair that went missing shows as a colon too many.
-    if json_text is not None and json_text.count(":") != 1 + sum(map(len, users)) + colons:
+    if json_text is not None and json_text.count(":") != 1 + all_keys + colons:
         return None
     if not _BOOLEAN_OR_NONE.issuperset(map(type, resets)) or not _BOOLEAN_OR_NONE.issuperset(map(type, disabled)):
         return None
@@ -261,7 +266,7 @@ def _entries(data, json_text):
             return None
         if not _valid_hashes(list(filter(None, hashes))):
             return None
-    resets = [reset is True for reset in resets]
+    resets = list(map(operator.is_, resets, itertools.repeat(True)))
     nowhere = itertools.repeat(None)
     # tuple.__new__ straight from map: no Python-level call per user.
     fields = zip(usernames, passwords, hashes, emails, resets, nowhere, nowhere, disabled)
@@ -283,7 +288,7 @@ def _simple_emails(emails):
         return False
     # Keep only "@", "." and newlines: exactly one "@" per address, and a dot
     # somewhere after it (the checks above make every name non-empty).
-    marks = joined.encode("utf-8").translate(_EMAIL_SHAPE).replace(b"x", b"")
+    marks = joined.encode("utf-8").translate(None, _NOT_EMAIL_MARKS)
     one_at_each = marks.replace(b".", b"") == b"@\n" * (len(emails) - 1) + b"@"
     return one_at_each and b"@\n" not in marks and not marks.endswith(b"@")
 

@@ -4,7 +4,7 @@ import io
 import os
 import json
 
-from prospector_scheduler import store, sync, sync_plan
+from prospector_scheduler import store, sync, sync_plan, users_file
 from prospector_scheduler.errors import DataError
 from tests import support
 
@@ -51,3 +51,48 @@ class HashingTest(support.TemporaryDirectoryTestCase):
             sync.sync_users(loaded, self.path("prospector.db"), environ=ENV)
         self.assertEqual(str(caught.exception), 'users.json: the password of "bob" is longer than 4096 bytes in UTF-8')
         self.assertEqual(caught.exception.exit_code, 65)
+
+
+def canonical_digest(entries):
+    """The definition of sync.source_digest, written the plain way: json.dumps of every entry's
+    fields as a dict, sorted keys, no spaces, ASCII; secrets as whether they were given; no places."""
+    import hashlib
+
+    canonical = []
+    for entry in entries:
+        fields = entry._asdict()
+        for name in ("password", "password_hash"):
+            fields[name] = fields[name] is not None
+        del fields["line"], fields["column"]
+        canonical.append(fields)
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "nosecrets-sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+class SourceDigestTest(support.TemporaryDirectoryTestCase):
+    def test_the_digest_is_its_definition(self):
+        from prospector_scheduler.users_file import UserEntry
+
+        names = ["alice", "b\u00e9a", 'quo"te', "back\\slash", "tab\there", "\u2028", "\U0001f600", "x" * 300]
+        entries = [
+            UserEntry(name, password, password_hash, email, reset, line, column, disabled)
+            for name, password, password_hash, email, reset, line, column, disabled in zip(
+                names,
+                ["pw", None, "pw-2", None, "p\u00e4", None, "x", None],
+                [None, "$scrypt$x", None, "$pbkdf2-sha256$y", None, None, None, "h"],
+                ["a@b.example", None, "\u00fc@\u00e4.de", 'q"@x.y', None, "e@f.gh", None, "z@z.zz"],
+                [False, True, False, True, True, False, False, True],
+                [None, 3, None, 7, None, None, 9, None],
+                [None, 5, None, 5, None, None, 1, None],
+                [None, True, False, None, True, False, None, None],
+            )
+        ]
+        self.assertEqual(len(entries), len(names))
+        for count in (0, 1, 2, len(entries)):
+            with self.subTest(count=count):
+                self.assertEqual(sync.source_digest(entries[:count]), canonical_digest(entries[:count]))
+        text = "users:\n" + "".join("  - username: u%d\n    password: pw-%d\n    email: u%d@x.example\n" % (n, n, n)
+                                    for n in range(50))
+        quick = users_file.parse(text.encode("utf-8"), "u.yaml")
+        full = users_file.full_check(text, "u.yaml", "yaml")
+        self.assertEqual(sync.source_digest(quick), canonical_digest(full))

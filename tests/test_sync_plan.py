@@ -251,6 +251,30 @@ class DisabledTest(unittest.TestCase):
                          'users.yaml:4:5: users[1]: "eve" has no password to restore (it was created disabled without '
                          'one): to enable it, give it a password or password_hash with reset_on_next_run: true')
 
+    def test_counts_and_changes_agree_with_the_actions(self):
+        import random
+
+        rng = random.Random(5)
+        names = ["ann", "ben", "cid", "dee", "eve", "new1", "new2"]
+        for trial in range(200):
+            entries = [entry(name, rng.choice([None, "pw-%s-1" % name]), rng.choice([None, None, "$stored$" + name]),
+                             reset=rng.random() < 0.3, disabled=rng.choice([None, None, True, False]))
+                       for name in rng.sample(names, rng.randint(1, len(names)))]
+            entries = [one._replace(password=None) if one.password_hash else one for one in entries]
+            current = dict(((one.username, LOCKING.hashes.get(one.username)), rng.random() < 0.5) for one in entries)
+            with self.subTest(trial=trial, entries=entries):
+                try:
+                    plan = sync_plan.plan_sync(entries, LOCKING, current, SOURCE, disable_missing=rng.random() < 0.5,
+                                               max_disable=None)
+                except ErrorList:
+                    continue
+                self.assertEqual(plan.counts(), dict((kind, len(plan.of_kind(kind))) for kind in sync_plan.KINDS))
+                self.assertEqual(plan.changes(), [action for action in plan.actions + plan.missing if action.changes])
+                for action, one in zip(plan.actions, entries):
+                    if one.username in LOCKING.emails and not one.reset_on_next_run and one.disabled is None:
+                        self.assertEqual(action.changes, ())
+                        self.assertEqual(action.disabled_before, LOCKING.disabled.get(one.username))
+
     def test_places_are_asked_for_errors_only(self):
         asked = []
 
