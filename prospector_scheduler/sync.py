@@ -266,10 +266,15 @@ def audit_record(loaded, plan, started_at):
 # The fields of an entry that a digest leaves out: the secrets, and where the entry was written.
 SECRET_FIELDS = ("password", "password_hash")
 PLACE_FIELDS = ("line", "column")
-# What stands before each field of an entry in the digest's canonical JSON (keys sorted).
-_CANONICAL_KEYS = ('{"disabled":', ',"email":', ',"password":', ',"password_hash":', ',"reset_on_next_run":',
-                   ',"username":')
 _CONSTANTS = {None: "null", True: "true", False: "false"}
+# The digest's canonical JSON of an entry, keys sorted, is HEAD EMAIL MIDDLE USERNAME "}":
+# HEAD by the disabled flag, MIDDLE by (password given, password_hash given, reset).
+_HEADS = dict((flag, '{"disabled":%s,"email":' % _CONSTANTS[flag]) for flag in (None, True, False))
+_MIDDLES = dict(
+    ((password, password_hash, reset),
+     ',"password":%s,"password_hash":%s,"reset_on_next_run":%s,"username":'
+     % (_CONSTANTS[password], _CONSTANTS[password_hash], _CONSTANTS[reset]))
+    for password in (True, False) for password_hash in (True, False) for reset in (True, False))
 
 
 def source_digest(entries):
@@ -294,19 +299,22 @@ def source_digest(entries):
 
     from prospector_scheduler import store
 
-    constant = _CONSTANTS.__getitem__
-    columns = [
-        map(constant, map(attrgetter("disabled"), entries)),
+    middles = zip(map(is_not, map(attrgetter("password"), entries), repeat(None)),
+                  map(is_not, map(attrgetter("password_hash"), entries), repeat(None)),
+                  map(attrgetter("reset_on_next_run"), entries))
+    pieces = zip(
+        map(_HEADS.__getitem__, map(attrgetter("disabled"), entries)),
         [json_string(email) if email is not None else "null" for email in map(attrgetter("email"), entries)],
-        map(constant, map(is_not, map(attrgetter("password"), entries), repeat(None))),
-        map(constant, map(is_not, map(attrgetter("password_hash"), entries), repeat(None))),
-        map(constant, map(attrgetter("reset_on_next_run"), entries)),
+        map(_MIDDLES.__getitem__, middles),
         map(json_string, map(attrgetter("username"), entries)),
-    ]
-    # key, value, key, value... of every entry in turn, then "}" after each.
-    pieces = zip(*chain.from_iterable(zip(map(repeat, _CANONICAL_KEYS), columns)), repeat("},"))
-    text = "[%s]" % "".join(chain.from_iterable(pieces))[:-1]
-    return store.SOURCE_DIGEST_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()
+        repeat("},"),
+    )
+    # "[", the entries joined by commas, "]": the last piece's comma left out without a copy.
+    text = "".join(chain.from_iterable(pieces)).encode("ascii")
+    digest = hashlib.sha256(b"[")
+    digest.update(memoryview(text)[:-1])
+    digest.update(b"]")
+    return store.SOURCE_DIGEST_PREFIX + digest.hexdigest()
 
 
 def operating_system_user():
