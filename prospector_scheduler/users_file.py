@@ -170,6 +170,7 @@ def check(document):
 # characters, lone surrogates and unusual white space all take the full check.
 # The bytes that bytes.translate deletes to keep only "@", "." and newlines.
 _NOT_EMAIL_MARKS = bytes(byte for byte in range(256) if byte not in b"@.\n")
+_COMMON_KEYS_FIRST = ("username", "email", "password", "reset_on_next_run", "password_hash", "disabled")
 _STRING_OR_NONE = frozenset([str, type(None)])
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
 # (type of the password, type of the hash, reset_on_next_run) that the full check refuses:
@@ -227,7 +228,7 @@ def _entries(data, json_text):
     # no password_hash, or no password, and no disabled).
     keys = all_keys = sum(map(len, users))
     columns = {}
-    for name in ENTRY_KEYS:
+    for name in _COMMON_KEYS_FIRST:
         if keys:
             column = columns[name] = list(map(dict.get, users, itertools.repeat(name)))
             keys -= len(column) - column.count(None)
@@ -242,7 +243,8 @@ def _entries(data, json_text):
         if not _STRING_OR_NONE.issuperset(map(type, column)) or "" in column:
             return None
     names = " ".join(usernames)
-    values = _joined(itertools.chain(passwords, hashes, emails))
+    # Hashes are left to _valid_hashes below, which accepts no colon and nothing unprintable.
+    values = _joined(itertools.chain(passwords, emails))
     if not names.isprintable() or not values.isprintable():
         return None
     # The only white space isprintable leaves is the space: none may begin or end a username.
