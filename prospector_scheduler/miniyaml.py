@@ -894,15 +894,12 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
     A caller that has made the hot match of its first pair gives it (``hot``), and the
     ``match`` of the hot step for a line of this mapping (``_hot_pair(indent)[0]``).
     """
-    lines = doc.lines
-    nodes = doc.nodes
+    lines, nodes, hot_steps, text, starts = doc
     count = len(lines)
     first = index
     pairs = []
     seen = {}
-    if doc.hot:
-        text = doc.text
-        starts = doc.starts
+    if hot_steps:
         if match is None:
             match = _hot_pair(indent)[0]
             if lines[index].startswith(" " * indent):
@@ -1008,12 +1005,14 @@ def _block_sequence(doc, index, indent, depth):
         if hot_steps and line.startswith(dash):
             # The usual entry: `- key: value` (a compact mapping) or `- {key: value}`.
             position = indent + 2
-            if line[position:position + 1] == " ":
+            char = line[position:position + 1]
+            if char == " ":
                 position = len(line) - len(line[position:].lstrip(" "))
+                char = line[position:position + 1]
             if position != column:
                 column = position
                 line_match, after_dash = _hot_pair(position)
-            if line[position:position + 1] == "{":
+            if char == "{":
                 value, next_index = _block_flow(doc, index, position, indent, depth + 1)
             else:
                 hot = after_dash(text, starts[index] + position)
