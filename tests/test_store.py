@@ -12,7 +12,9 @@ import time
 import unittest
 from unittest import mock
 
-from prospector_scheduler import job_history, passwords, store
+from prospector_scheduler import (
+    database_errors, database_files, job_history, passwords, schema, store, sync_runs, user_changes, users_table,
+)
 from prospector_scheduler.errors import BusyError, CantCreateError, DataError, OutputError
 from tests import support
 from tests.support import without_root_privileges
@@ -48,7 +50,7 @@ def run_record(**changes):
         tool_version="0.1.0",
     )
     fields.update(changes)
-    return store.SyncRun(**fields)
+    return sync_runs.SyncRun(**fields)
 
 
 class StoreTestCase(unittest.TestCase):
@@ -78,7 +80,7 @@ class StoreTestCase(unittest.TestCase):
 class CreateTest(StoreTestCase):
     def test_new_database_has_the_schema(self):
         self.open()
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
         tables = [row[0] for row in self.raw("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
         self.assertEqual(tables, ["job_runs", "sync_runs", "user_changes", "users"])
         columns = [row[1] for row in self.raw("PRAGMA table_info(users)")]
@@ -109,7 +111,7 @@ class CreateTest(StoreTestCase):
     def test_empty_file_becomes_a_database(self):
         open(self.path, "wb").close()
         self.open()
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
 
     def test_create_false_refuses_a_missing_file(self):
         with self.assertRaises(CantCreateError) as caught:
@@ -141,11 +143,11 @@ class OpenErrorsTest(StoreTestCase):
         missing = os.path.join(self.directory, "no")
         path = os.path.join(missing, "x.db")
         with self.assertRaises(CantCreateError) as caught:
-            store.check_creatable(path)
+            database_files.check_creatable(path)
         self.assertEqual(
             caught.exception.message, "cannot create the database %s: the directory %s does not exist" % (path, missing)
         )
-        store.check_creatable(self.path)
+        database_files.check_creatable(self.path)
         self.assertEqual(os.listdir(self.directory), [])
 
     def test_not_a_database(self):
@@ -168,14 +170,14 @@ class OpenErrorsTest(StoreTestCase):
 
     def test_newer_schema_is_refused(self):
         self.open().close()
-        self.raw("PRAGMA user_version = %d" % (store.SCHEMA_VERSION + 1))
+        self.raw("PRAGMA user_version = %d" % (schema.SCHEMA_VERSION + 1))
         before = self.file_bytes()
         from prospector_scheduler import __version__
 
         message = (
             "the database %s has schema version %d, newer than the version %d that "
             "prospector-scheduler %s knows: upgrade prospector-scheduler"
-            % (self.path, store.SCHEMA_VERSION + 1, store.SCHEMA_VERSION, __version__)
+            % (self.path, schema.SCHEMA_VERSION + 1, schema.SCHEMA_VERSION, __version__)
         )
         for options in ({}, {"read_only": True}):
             with self.subTest(options=options):
@@ -242,13 +244,13 @@ class MigrationTest(StoreTestCase):
         with opened.write_transaction():
             opened.add_users([("alice", "a@example.com", "$scrypt$x")], "2024-05-01T02:00:00Z")
         opened.close()
-        newer = store.MIGRATIONS + ((store.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT",)),)
-        with mock.patch.object(store, "MIGRATIONS", newer), mock.patch.object(
-            store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1
+        newer = schema.MIGRATIONS + ((schema.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT",)),)
+        with mock.patch.object(schema, "MIGRATIONS", newer), mock.patch.object(
+            schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1
         ):
             self.open().close()
             self.open().close()  # a second open has nothing to do (a repeat would fail: duplicate column)
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION + 1,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION + 1,)])
         self.assertEqual(self.raw("SELECT username, note FROM users"), [("alice", None)])
 
     def test_upgrade_inside_a_transaction_is_undone_with_it(self):
@@ -265,16 +267,16 @@ class MigrationTest(StoreTestCase):
             opened.upgrade()
             opened.add_users([("alice", None, "h")], store.utc_now())
         self.assertEqual(self.raw("SELECT username FROM users"), [("alice",)])
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
 
     def test_failed_migration_changes_nothing(self):
         self.open().close()
         before = self.file_bytes()
-        broken = store.MIGRATIONS + (
-            (store.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT", "NOT SQL")),
+        broken = schema.MIGRATIONS + (
+            (schema.SCHEMA_VERSION + 1, ("ALTER TABLE users ADD COLUMN note TEXT", "NOT SQL")),
         )
-        with mock.patch.object(store, "MIGRATIONS", broken), mock.patch.object(
-            store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1
+        with mock.patch.object(schema, "MIGRATIONS", broken), mock.patch.object(
+            schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1
         ):
             with self.assertRaises(sqlite3.OperationalError):
                 store.open_database(self.path)
@@ -325,7 +327,7 @@ class FixtureMigrationTest(StoreTestCase):
         self.copy_fixture("schema-v1.sqlite")
         users_before, runs_before = self.v1_content()
         self.open().close()
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
         self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
         # Every user as it was, byte for byte, enabled and with no hash kept aside.
         self.assertEqual(self.raw("SELECT * FROM users ORDER BY id"), [row + (None, None) for row in users_before])
@@ -339,7 +341,7 @@ class FixtureMigrationTest(StoreTestCase):
 
     def test_version_2_digests_survive_the_migration(self):
         self.copy_fixture("schema-v1.sqlite")
-        kept = store.SOURCE_DIGEST_PREFIX + "ab" * 32
+        kept = sync_runs.SOURCE_DIGEST_PREFIX + "ab" * 32
         self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 2", (kept,))
         self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 3", ("NOSECRETS-SHA256:" + "ab" * 32,))
         self.open().close()
@@ -355,7 +357,7 @@ class FixtureMigrationTest(StoreTestCase):
         opened = self.open(upgrade=False)
         with opened.write_transaction():
             opened.upgrade()
-            self.assertEqual(opened.schema_version(), store.SCHEMA_VERSION)
+            self.assertEqual(opened.schema_version(), schema.SCHEMA_VERSION)
         opened.close()
         self.assertFalse(os.path.exists(self.path + "-journal"))
         self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
@@ -373,7 +375,7 @@ class FixtureMigrationTest(StoreTestCase):
         self.assertEqual(len(opened.user_changes()), 12)
         opened.close()
         self.open().close()
-        self.assertEqual(self.raw("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
+        self.assertEqual(self.raw("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
         self.assertEqual(self.raw("PRAGMA integrity_check"), [("ok",)])
         for table in tables:
             self.assertEqual(self.raw("SELECT * FROM %s ORDER BY id" % table), before[table], table)
@@ -389,7 +391,7 @@ class FixtureMigrationTest(StoreTestCase):
                 self.assertEqual(opened.schema_version(), 3)
                 users = dict((user.username, user) for user in opened.list_users())
                 self.assertEqual(
-                    [(u.username, u.email, u.password_hash == store.DISABLED_HASH, u.kept_password_hash is not None,
+                    [(u.username, u.email, u.password_hash == users_table.DISABLED_HASH, u.kept_password_hash is not None,
                       u.disabled_at is not None) for u in opened.list_users()],
                     [("alice", "alice@example.com", False, False, False), ("bob", None, True, True, True),
                      ("carol", None, True, True, True), ("dave", "dave@example.org", True, True, True),
@@ -406,7 +408,7 @@ class FixtureMigrationTest(StoreTestCase):
                      for r in opened.sync_runs()],
                     [(5, 0, 1, 0, 0, 0), (0, 1, 3, 0, 2, 1), (0, 0, 0, 0, 4, 1)])
                 for run in opened.sync_runs():
-                    self.assertTrue(run.source_sha256.startswith(store.SOURCE_DIGEST_PREFIX), run.source_sha256)
+                    self.assertTrue(run.source_sha256.startswith(sync_runs.SOURCE_DIGEST_PREFIX), run.source_sha256)
                 self.assertEqual(
                     [(c.username, c.change, c.sync_run, c.command) for c in opened.user_changes()],
                     [("alice", "created", 1, "sync-users"), ("bob", "created", 1, "sync-users"),
@@ -436,7 +438,7 @@ class FixtureMigrationTest(StoreTestCase):
         with self.assertRaises(ZeroDivisionError):
             with opened.write_transaction():
                 opened.upgrade()
-                opened.add_users([store.NewUser("eve", None, store.DISABLED_HASH, None, "2024-05-01T02:00:00Z")],
+                opened.add_users([users_table.NewUser("eve", None, users_table.DISABLED_HASH, None, "2024-05-01T02:00:00Z")],
                                  store.utc_now())
                 1 / 0
         opened.close()
@@ -448,7 +450,7 @@ class DisabledUsersTest(StoreTestCase):
         opened = self.open()
         with opened.write_transaction():
             opened.add_users([("alice", None, "h1"), ("bob", None, "h2"),
-                              store.NewUser("eve", None, store.DISABLED_HASH, None, "T1")], "T0")
+                              users_table.NewUser("eve", None, users_table.DISABLED_HASH, None, "T1")], "T0")
 
         def rows():
             return [(u.username, u.password_hash, u.kept_password_hash, u.disabled_at, u.updated_at, u.real_hash)
@@ -456,9 +458,9 @@ class DisabledUsersTest(StoreTestCase):
 
         with opened.write_transaction():
             opened.disable_users(["alice", "eve"], "T2")
-        self.assertEqual(rows(), [("alice", store.DISABLED_HASH, "h1", "T2", "T2", "h1"),
+        self.assertEqual(rows(), [("alice", users_table.DISABLED_HASH, "h1", "T2", "T2", "h1"),
                                   ("bob", "h2", None, None, "T0", "h2"),
-                                  ("eve", store.DISABLED_HASH, None, "T1", "T0", None)], "eve was disabled already")
+                                  ("eve", users_table.DISABLED_HASH, None, "T1", "T0", None)], "eve was disabled already")
         _, stored = opened.snapshot()
         self.assertEqual(stored, ({"alice": None, "bob": None, "eve": None}, {"alice": "h1", "bob": "h2", "eve": None},
                                   {"alice": "T2", "eve": "T1"}))
@@ -470,12 +472,12 @@ class DisabledUsersTest(StoreTestCase):
         with opened.write_transaction():
             opened.enable_users(["alice", "bob"], "T4")
         self.assertEqual(rows(), [("alice", "h3", None, None, "T4", "h3"), ("bob", "h2", None, None, "T0", "h2"),
-                                  ("eve", store.DISABLED_HASH, None, "T1", "T0", None)])
+                                  ("eve", users_table.DISABLED_HASH, None, "T1", "T0", None)])
 
     def test_user_changes_round_trip_and_refuse_an_unknown_change(self):
         opened = self.open()
-        changes = [store.UserChange("T1", "alice", change, 1, "sync-users", "prospector", "db1")
-                   for change in store.CHANGES]
+        changes = [user_changes.UserChange("T1", "alice", change, 1, "sync-users", "prospector", "db1")
+                   for change in user_changes.CHANGES]
         with opened.write_transaction():
             opened.add_user_changes(changes)
         self.assertEqual(opened.user_changes(), changes)
@@ -485,8 +487,8 @@ class DisabledUsersTest(StoreTestCase):
                 opened.add_user_changes([changes[0]._replace(change="renamed")])
 
     def test_disabled_hash_is_no_hash(self):
-        self.assertNotIn("$", store.DISABLED_HASH)
-        self.assertTrue(store.DISABLED_HASH.startswith("!"))
+        self.assertNotIn("$", users_table.DISABLED_HASH)
+        self.assertTrue(users_table.DISABLED_HASH.startswith("!"))
 
 
 class ReadOnlyTest(StoreTestCase):
@@ -669,23 +671,23 @@ class NotARegularFileTest(StoreTestCase):
                         self.assertFalse(os.path.exists(path + "-journal"))
 
     def test_exists(self):
-        self.assertFalse(store.exists(self.path))
+        self.assertFalse(database_files.exists(self.path))
         open(self.path, "wb").close()
-        self.assertTrue(store.exists(self.path))
+        self.assertTrue(database_files.exists(self.path))
         link = os.path.join(self.directory, "link.db")
         os.symlink(self.path, link)
-        self.assertTrue(store.exists(link), "a link to a regular file is that file")
+        self.assertTrue(database_files.exists(link), "a link to a regular file is that file")
         dangling = os.path.join(self.directory, "dangling.db")
         os.symlink(os.path.join(self.directory, "gone"), dangling)
         with self.assertRaises(CantCreateError) as caught:
-            store.exists(dangling)
+            database_files.exists(dangling)
         self.assertEqual(
             caught.exception.message,
             "cannot open the database %s: it is a symbolic link to %s, which does not exist"
             % (dangling, os.path.join(self.directory, "gone")),
         )
         with self.assertRaises(CantCreateError) as caught:
-            store.exists(os.path.join(self.path, "x.db"))
+            database_files.exists(os.path.join(self.path, "x.db"))
         self.assertEqual(
             caught.exception.message,
             "cannot open the database %s: a part of the path is not a directory" % os.path.join(self.path, "x.db"),
@@ -711,7 +713,7 @@ class ForeignDatabaseTest(StoreTestCase):
             "the database %s has schema version 1 but no table sync_runs: it was not made by this tool "
             "(or was damaged), refusing to use it" % self.path
         )
-        self.raw("CREATE TABLE sync_runs (%s)" % ", ".join(store.COLUMNS_OF_VERSION[1]["sync_runs"]))
+        self.raw("CREATE TABLE sync_runs (%s)" % ", ".join(schema.COLUMNS_OF_VERSION[1]["sync_runs"]))
         self.assert_refused(
             "the database %s has schema version 1 but no table users: it was not made by this tool "
             "(or was damaged), refusing to use it" % self.path
@@ -772,7 +774,7 @@ class ForeignDatabaseTest(StoreTestCase):
         ]
         for text, shown in cases:
             with self.subTest(text=text):
-                translated = store.database_error(sqlite3.IntegrityError(text), "x.db")
+                translated = database_errors.database_error(sqlite3.IntegrityError(text), "x.db")
                 self.assertEqual(
                     translated.message,
                     "the database x.db refuses this data: %s (a rule of the database, not of "
@@ -818,7 +820,7 @@ class PermissionMessageTest(StoreTestCase):
                         % (self.path, self.directory, facts(self.directory)),
                     )
             with self.assertRaises(CantCreateError) as caught:
-                store.check_creatable(os.path.join(self.directory, "new.db"))
+                database_files.check_creatable(os.path.join(self.directory, "new.db"))
             self.assertEqual(
                 caught.exception.message,
                 "cannot create the database %s: permission denied in %s; %s"
@@ -849,13 +851,13 @@ class CreatedFileTest(StoreTestCase):
         open(self.path, "wb").close()
         with open(self.path + "-journal", "wb") as journal:
             journal.write(b"x")
-        store.remove_if_empty(self.path)
+        database_files.remove_if_empty(self.path)
         self.assertTrue(os.path.exists(self.path), "a journal beside it: someone is writing")
         os.unlink(self.path + "-journal")
-        store.remove_if_empty(self.path)
+        database_files.remove_if_empty(self.path)
         self.assertFalse(os.path.exists(self.path))
         self.open().close()
-        store.remove_if_empty(self.path)
+        database_files.remove_if_empty(self.path)
         self.assertTrue(os.path.exists(self.path), "a database with a schema is kept")
 
     def test_open_that_fails_after_creating_removes_the_file(self):
@@ -895,7 +897,7 @@ class ErrorTranslationTest(unittest.TestCase):
         ]
         for text, expected in cases:
             with self.subTest(text=text):
-                translated = store.database_error(sqlite3.OperationalError(text), "x.db", 1.0, False)
+                translated = database_errors.database_error(sqlite3.OperationalError(text), "x.db", 1.0, False)
                 if expected is None:
                     self.assertIsNone(translated)
                 else:
