@@ -181,9 +181,9 @@ def unknown_command(name, registry):
         hint = "did you mean %s?" % " or ".join("'%s'" % candidate for candidate in close)
     else:
         hint = "run '%s' for the list of commands" % PROGRAM
-    from prospector_scheduler.display import escaped
+    from prospector_scheduler.printable import printable
 
-    return UsageError("unknown command '%s' (%s)" % (escaped(name), hint))
+    return UsageError("unknown command '%s' (%s)" % (printable(name), hint))
 
 
 def run(argv, stdin, stdout, stderr, environ, registry_factory=Registry, invocation=None):

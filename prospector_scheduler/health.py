@@ -11,12 +11,12 @@ exception. Files it cannot judge at all raise the usual errors.
 
 import os
 import pathlib
-import re
 import sqlite3
 from typing import List, NamedTuple, Optional
 
 from prospector_scheduler import store
 from prospector_scheduler.errors import CantCreateError, NoInputError
+from prospector_scheduler.printable import printable
 
 HEADER = b"SQLite format 3\x00"
 
@@ -38,12 +38,6 @@ class Health(NamedTuple):
         return not self.problems
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
-
-
-def escaped(text):
-    """``text`` with control characters and backslashes written as escapes, so that one problem is one line."""
-    return _UNPRINTABLE.sub(lambda match: "\\x%02x" % ord(match.group()), text)
 
 
 def _uri(path):
@@ -86,7 +80,7 @@ def _open(path):
 def _translated(error, path):
     translated = store.database_error(error, path, read_only=True)
     if translated is None:
-        return CantCreateError("cannot read the database %s: %s" % (path, escaped(str(error))))
+        return CantCreateError("cannot read the database %s: %s" % (path, printable(str(error))))
     return translated
 
 
@@ -115,7 +109,7 @@ def check(path, quick=False):
         except sqlite3.Error as error:
             if not _damage(error):
                 raise _translated(error, path) from None
-            problems.append(escaped(str(error)))
+            problems.append(printable(str(error)))
         if version > store.SCHEMA_VERSION:
             from prospector_scheduler import __version__
 
@@ -130,7 +124,7 @@ def check(path, quick=False):
             except sqlite3.Error as error:
                 if not _damage(error):
                     raise _translated(error, path) from None
-                problems.append("PRAGMA %s failed: %s" % (pragma, escaped(str(error))))
+                problems.append("PRAGMA %s failed: %s" % (pragma, printable(str(error))))
                 continue
             for row in rows:
                 if row != ("ok",):
@@ -141,7 +135,7 @@ def check(path, quick=False):
             except sqlite3.Error as error:
                 if not _damage(error):
                     raise _translated(error, path) from None
-                problems.append("reading the users and sync runs failed: %s" % escaped(str(error)))
+                problems.append("reading the users and sync runs failed: %s" % printable(str(error)))
     finally:
         connection.close()
     return Health(path, name, problems, version, store.SCHEMA_VERSION, users, locked, last_sync)
@@ -149,13 +143,13 @@ def check(path, quick=False):
 
 def _integrity_problem(row):
     """The problems of one row of integrity_check: SQLite may put several in one, a line each."""
-    return [escaped(line) for line in str(row[0]).splitlines()
+    return [printable(line) for line in str(row[0]).splitlines()
             if line.strip() and not line.startswith("*** in database ")]
 
 
 def _foreign_key_problem(row):
     table, rowid, parent, _ = row
-    return [escaped("foreign key: row %s of %s refers to a missing row of %s" % (rowid, table, parent))]
+    return [printable("foreign key: row %s of %s refers to a missing row of %s" % (rowid, table, parent))]
 
 
 def _content(connection):

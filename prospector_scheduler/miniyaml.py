@@ -16,8 +16,7 @@ indentation, and whatever else the parser cannot read exactly.
 
 import gc
 import re
-from itertools import accumulate, chain, islice, repeat
-from operator import add
+from itertools import accumulate, chain
 from typing import List, NamedTuple, Tuple
 
 from prospector_scheduler.errors import DataError
@@ -27,9 +26,6 @@ __all__ = ["YAMLError", "Scalar", "Mapping", "Sequence", "parse", "to_data", "lo
 MAX_DEPTH = 100
 MAX_KEY_LENGTH = 1024
 MAX_INT_DIGITS = 4000
-# Whether parse and loads first try the fast path (below) for plainly simple
-# documents; tests turn it off to check that both paths agree.
-FAST_PATH = True
 
 # Characters YAML allows in a stream (c-printable, less the byte-order mark).
 _INVALID_CHARACTER = re.compile(
@@ -42,8 +38,41 @@ _INVALID_TABLE = dict.fromkeys(
 _PLAIN_BLOCK = re.compile(r"(?:[^ \t#:]+|:(?=[^ \t])|#|[ \t]+(?=[^ \t#:]|:[^ \t]))*")
 _PLAIN_FLOW = re.compile(
     r"(?:[^ \t#:,\[\]{}]+|:(?=[^ \t,\[\]{}])|#|[ \t]+(?=[^ \t#:,\[\]{}]|:[^ \t,\[\]{}]))*")
-# A `key: value` line whose key and value are simple plain scalars: the hot path.
-_SIMPLE_ENTRY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1000}):[ ]+([A-Za-z0-9_./+][^#:\t]*)\Z")
+# The hot steps. One regular expression takes a whole `key: value` pair whose key is a
+# simple plain scalar (group 1) and whose value is a one-line scalar of the usual kinds: a
+# plain scalar of ordinary characters (2), a double-quoted scalar without escapes (3) or a
+# single-quoted one without quotes inside (4), maybe followed by a comment. Anything else,
+# and every error, is for the steps that read every feature character by character; both
+# give the same result (tests compare them).
+_HOT_KEY = r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):[ ]+"
+_HOT_QUOTED = r"\"([^\"\\\n]*)\"|'([^'\n]*)'"
+# In a flow mapping: after spaces, a plain value is words that hold no blank nor any of
+# '#:,[]{}', separated by spaces (each repetition starts with a space that the words
+# exclude, so a failed match backtracks in linear time); then spaces, the ',' or '}' that
+# ends the pair (group 5), and spaces.
+_HOT_FLOW_PAIR = re.compile(
+    "[ ]*" + _HOT_KEY + r"(?:([A-Za-z0-9_./+][^ \t#:,\[\]{}\n]*(?:[ ]+[^ \t#:,\[\]{}\n]+)*)|%s)"
+    r"[ ]*([,}])[ ]*" % _HOT_QUOTED)
+_hot_pairs = {}
+
+
+def _hot_pair(indent):
+    """The hot step of a block mapping indented ``indent``: the ``match`` methods of two
+    patterns that take one whole pair, one from the start of its line (its indentation
+    first), one from its key (after the `- ` of a sequence's entry).
+
+    The pair ends its line. A plain value holds no tab, '#' or ':' and may end in blanks
+    (the caller strips them); it needs a comment after it, or a next line not indented
+    more than the key, where it would go on.
+    """
+    found = _hot_pairs.get(indent)
+    if found is None:
+        pair = _HOT_KEY + (r"(?:([A-Za-z0-9_./+][^\t#:\n]*)(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|\n?\Z))"
+                           r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, _HOT_QUOTED))
+        found = _hot_pairs[indent] = (re.compile("[ ]{%d}" % indent + pair).match, re.compile(pair).match)
+    return found
+
+
 _FLOW_INDICATORS = ",[]{}"
 _BLANK = " \t"
 
@@ -486,10 +515,18 @@ def _fold(entries):
 
 
 class _Document(NamedTuple):
-    """The lines being parsed, and whether to build nodes (parse) or plain data (loads)."""
+    """The lines being parsed, whether to build nodes (parse) or plain data (loads), and
+    whether to take the hot steps (tests turn them off to compare)."""
 
     lines: List[str]
     nodes: bool
+    hot: bool
+    text: str  # the lines joined (normalized): the hot steps match in it
+    starts: List[int]  # where each line starts in ``text``
+
+
+def _no_match(line, position):
+    return None
 
 
 def _scalar(doc, text, style, line, column):
@@ -630,8 +667,34 @@ def _flow_mapping(doc, index, column, required, depth):
     opening = index, column
     pairs = []
     seen = {}
-    index, column = _flow_skip(lines, index, column + 1, required, opening)
+    column += 1
+    hot_pair = _HOT_FLOW_PAIR.match if doc.hot else _no_match
+    nodes = doc.nodes
     while True:
+        line = lines[index]
+        hot = hot_pair(line, column)
+        if hot is not None:
+            # The hot step: one match took the pair and the ',' or '}' after it.
+            key_text, plain, double, single, end = hot.groups()
+            if key_text in seen or key_text in _NULL_BOOL:
+                _key(doc, key_text, "plain", index + 1, hot.start(1) + 1, seen)
+            seen[key_text] = index + 1
+            if nodes:
+                key_text, value = _hot_flow_nodes(hot, index + 1)
+            elif plain is None:
+                value = single if double is None else double
+            elif plain[0] in _NUMBER_START:
+                value = _resolve(plain, index + 1, hot.start(2) + 1)
+            else:
+                value = _NULL_BOOL.get(plain, plain)
+            pairs.append((key_text, value))
+            if end == "}":
+                return (Mapping(pairs, opening[0] + 1, opening[1] + 1) if nodes else dict(pairs)), \
+                    index, hot.start(5) + 1
+            column = hot.end()
+            continue
+        # Blanks, comments and line breaks before what comes next.
+        index, column = _flow_skip(lines, index, column, required, opening)
         line = lines[index]
         char = line[column]
         if char == "}":
@@ -682,8 +745,6 @@ def _block_content(doc, index, column, parent_indent, depth, collections):
         raise _error("nesting deeper than %d levels is not supported" % MAX_DEPTH, index, column)
     lines = doc.lines
     line = lines[index]
-    if collections and _SIMPLE_ENTRY.match(line, column):
-        return _block_mapping(doc, index, column, depth)
     char = line[column]
     after = line[column + 1:column + 2]
     if char == "-" and (after == "" or after in _BLANK):
@@ -696,11 +757,7 @@ def _block_content(doc, index, column, parent_indent, depth, collections):
         text, style, following = _block_scalar(lines, index, column, parent_indent)
         return _scalar(doc, text, style, index + 1, column + 1), following
     if char == "[" or char == "{":
-        node, end_index, end = _flow_node(doc, index, column, parent_indent + 1, depth)
-        position = _skip_blanks(lines[end_index], end)
-        if lines[end_index][position:position + 1] == ":":
-            raise _error(COMPLEX_KEYS, index, column)
-        return node, _line_end(lines, end_index, end)
+        return _block_flow(doc, index, column, parent_indent, depth)
     if char == '"' or char == "'":
         text, style, end_index, end = _quoted(lines, index, column, parent_indent + 1)
         position = _skip_blanks(lines[end_index], end)
@@ -729,6 +786,19 @@ def _block_content(doc, index, column, parent_indent, depth, collections):
                          end_index, spaces)
     following = _line_end(lines, end_index, end)
     return _scalar(doc, text, "plain", index + 1, column + 1), following
+
+
+def _block_flow(doc, index, column, parent_indent, depth):
+    """The flow collection at (index, column) in block context, and the index of the line after it."""
+    lines = doc.lines
+    node, end_index, end = _flow_node(doc, index, column, parent_indent + 1, depth)
+    line = lines[end_index]
+    if end == len(line):
+        return node, end_index + 1
+    position = _skip_blanks(line, end)
+    if line[position:position + 1] == ":":
+        raise _error(COMPLEX_KEYS, index, column)
+    return node, _line_end(lines, end_index, end)
 
 
 def _block_value(doc, index, parent_indent, same_indent_sequence, depth, empty_at):
@@ -811,49 +881,66 @@ def _block_key(lines, index, column):
     return text, style, position + 1
 
 
-def _block_mapping(doc, index, indent, depth):
-    """The block mapping whose first key is at (index, indent), and the index of the line after it."""
-    lines = doc.lines
-    nodes = doc.nodes
+def _block_mapping(doc, index, indent, depth, hot=None, match=None):
+    """The block mapping whose first key is at (index, indent), and the index of the line after it.
+
+    A caller that has made the hot match of its first pair gives it (``hot``), and the
+    ``match`` of the hot step for a line of this mapping (``_hot_pair(indent)[0]``).
+    """
+    lines, nodes, hot_steps, text, starts = doc
     count = len(lines)
     first = index
     pairs = []
     seen = {}
-    simple_entry = _SIMPLE_ENTRY.match
-    prefix = " " * indent
+    if hot_steps:
+        if match is None:
+            match = _hot_pair(indent)[0]
+            if lines[index].startswith(" " * indent):
+                hot = match(text, starts[index])
     while True:
-        line = lines[index]
-        simple = simple_entry(line, indent)
-        following = lines[index + 1] if index + 1 < count else ""
-        # The hot path: `key: value` with simple plain scalars, and a next line whose
-        # character at this mapping's indentation is not blank, so that it is not indented
-        # more and cannot continue the value.
-        if simple is not None and len(following) > indent and following[indent] not in _BLANK:
-            key_text, value_text = simple.groups()
-            if value_text[-1] == " ":
-                value_text = value_text.rstrip(" ")
+        if hot is not None:
+            # The hot step: one match took the whole pair; its key is a plain string.
+            key_text, plain, double, single = hot.groups()
             index += 1
             if key_text in seen or key_text in _NULL_BOOL:
                 _key(doc, key_text, "plain", index, indent + 1, seen)
             seen[key_text] = index
             if nodes:
-                pairs.append((Scalar(key_text, "plain", index, indent + 1),
-                              Scalar(value_text, "plain", index, simple.start(2) + 1)))
+                key_text, value = _hot_nodes(hot, index, indent, starts[index - 1])
+            elif plain is None:
+                value = single if double is None else double
             else:
-                value = _NULL_BOOL.get(value_text, value_text)
-                if value is value_text and value_text[0] in _NUMBER_START:
-                    value = _resolve(value_text, index, simple.start(2) + 1)
-                pairs.append((key_text, value))
-            if following.startswith(prefix) and following[indent] != "#" and not (
-                    indent == 0 and _is_marker(following)):
-                continue
+                if plain[-1] == " ":
+                    plain = plain.rstrip(" ")
+                if plain[0] in _NUMBER_START:
+                    value = _resolve(plain, index, hot.start(2) - starts[index - 1] + 1)
+                else:
+                    value = _NULL_BOOL.get(plain, plain)
+            pairs.append((key_text, value))
+            # ``starts`` has one more item than ``lines``: past the text, nothing matches.
+            hot = match(text, starts[index])
+            if hot is not None:
+                continue  # the next line is the next pair
+            if index == count:
+                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+            line = lines[index]
+            stripped = line.lstrip(" ")
+            if stripped[:1] not in ("", "#", "\t") and len(line) - len(stripped) < indent:
+                # A line indented less: the mapping ends here.
+                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+        if index != first:
+            # After a pair: the next key of this mapping, or its end (or an error).
             following_entry = _next_entry(lines, index, indent, first, "mapping")
             if following_entry is None:
-                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
-            index = following_entry
-            continue
-        text, style, after = _block_key(lines, index, indent)
-        key = _key(doc, text, style, index + 1, indent + 1, seen)
+                return _mapping(doc, pairs, first + 1, indent + 1), index
+            if following_entry != index:
+                index = following_entry
+                if match is not None:
+                    hot = match(text, starts[index])
+                continue
+        line = lines[index]
+        key_text, style, after = _block_key(lines, index, indent)
+        key = _key(doc, key_text, style, index + 1, indent + 1, seen)
         position = _skip_blanks(line, after)
         if position == len(line) or line[position] == "#":
             value, next_index = _block_value(doc, index + 1, indent, True, depth + 1,
@@ -861,33 +948,83 @@ def _block_mapping(doc, index, indent, depth):
         else:
             value, next_index = _block_content(doc, index, position, indent, depth + 1, False)
         pairs.append((key, value))
-        following_entry = _next_entry(lines, next_index, indent, first, "mapping")
-        if following_entry is None:
-            return _mapping(doc, pairs, first + 1, indent + 1), next_index
-        index = following_entry
+        index = next_index
+        if index >= count:
+            return _mapping(doc, pairs, first + 1, indent + 1), index
+        if match is not None:
+            hot = match(text, starts[index])
+
+
+def _hot_nodes(hot, line, indent, start):
+    """The key and value nodes of a pair the hot step took on ``line``, which starts at ``start``."""
+    key_text, plain, double, single = hot.groups()
+    if plain is not None:
+        value = Scalar(plain.rstrip(" "), "plain", line, hot.start(2) - start + 1)
+    elif double is not None:
+        value = Scalar(double, "double", line, hot.start(3) - start)
+    else:
+        value = Scalar(single, "single", line, hot.start(4) - start)
+    return Scalar(key_text, "plain", line, indent + 1), value
+
+
+def _hot_flow_nodes(hot, line):
+    """The key and value nodes of a pair the hot step took in a flow mapping on ``line``."""
+    key_text, plain, double, single, _ = hot.groups()
+    if plain is not None:
+        value = Scalar(plain, "plain", line, hot.start(2) + 1)
+    elif double is not None:
+        value = Scalar(double, "double", line, hot.start(3))
+    else:
+        value = Scalar(single, "single", line, hot.start(4))
+    return Scalar(key_text, "plain", line, hot.start(1) + 1), value
 
 
 def _block_sequence(doc, index, indent, depth):
     """The block sequence whose first `-` is at (index, indent), and the index of the line after it."""
     lines = doc.lines
+    count = len(lines)
     first = index
     items = []
+    # The usual entry, "- key: value" with one space, is found by the hot step.
+    hot_steps = doc.hot and depth < MAX_DEPTH
+    if hot_steps:
+        text = doc.text
+        starts = doc.starts
+        dash = " " * indent + "- "
+        column = None  # the column of the last entry's content, and its hot steps
     while True:
         line = lines[index]
-        position = _skip_blanks(line, indent + 1)
-        if position == len(line) or line[position] == "#":
-            value, next_index = _block_value(doc, index + 1, indent, False, depth + 1,
-                                             (index, indent + 1))
-        else:
-            tab = "\t" in line[indent + 1:position]
-            if tab and (line[position] in "-?" or _is_mapping_start(line, position)):
-                raise _error(TABS, index, indent + 1)
-            if not tab and depth < MAX_DEPTH and _SIMPLE_ENTRY.match(line, position):
-                value, next_index = _block_mapping(doc, index, position, depth + 1)
+        value = None  # no entry is None: it is a mapping, a sequence or a scalar
+        if hot_steps and line.startswith(dash):
+            # The usual entry: `- key: value` (a compact mapping) or `- {key: value}`.
+            position = indent + 2
+            char = line[position:position + 1]
+            if char == " ":
+                position = len(line) - len(line[position:].lstrip(" "))
+                char = line[position:position + 1]
+            if position != column:
+                column = position
+                line_match, after_dash = _hot_pair(position)
+            if char == "{":
+                value, next_index = _block_flow(doc, index, position, indent, depth + 1)
             else:
-                value, next_index = _block_content(doc, index, position, indent, depth + 1,
-                                                   not tab)
+                hot = after_dash(text, starts[index] + position)
+                if hot is not None:
+                    value, next_index = _block_mapping(doc, index, position, depth + 1, hot, line_match)
+        if value is None:
+            position = _skip_blanks(line, indent + 1)
+            if position == len(line) or line[position] == "#":
+                value, next_index = _block_value(doc, index + 1, indent, False, depth + 1,
+                                                 (index, indent + 1))
+            else:
+                tab = "\t" in line[indent + 1:position]
+                if tab and (line[position] in "-?" or _is_mapping_start(line, position)):
+                    raise _error(TABS, index, indent + 1)
+                value, next_index = _block_content(doc, index, position, indent, depth + 1, not tab)
         items.append(value)
+        if hot_steps and next_index < count and lines[next_index].startswith(dash):
+            index = next_index  # the next entry, straight after this one
+            continue
         following = _next_entry(lines, next_index, indent, first, "sequence")
         if following is None:
             return _sequence(doc, items, first + 1, indent + 1), next_index
@@ -903,148 +1040,13 @@ def _is_mapping_start(line, column):
     return line[_skip_blanks(line, end):_skip_blanks(line, end) + 1] == ":"
 
 
-# ---------------------------------------------------------------- the fast path
-
-# Most users files are one top-level mapping of `key: value` lines and of keys
-# that hold a block sequence of flat `- key: value` mappings, all plain
-# single-line scalars. Read line by line, each line costs a dozen Python-level
-# steps; these regular expressions check such a document whole and take it
-# apart with a few calls in C per entry instead. They accept only what is
-# plainly that shape: no comment, blank line, quote, tab, trailing blank or
-# empty value inside, no key that would be refused (null, true, ...), no value
-# that could continue on the next line. For anything else (duplicate keys
-# included) the fast path gives up and the general path reads the whole
-# document, and it alone reports errors. So both give the same result.
-
-_SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_-]{0,1000}"
-# A plain scalar on one line: no ': ', no ' #', no tab, no trailing blank. Each
-# repetition starts with ':' or a space, which the runs between exclude, so
-# that a failed match backtracks in linear time.
-_SIMPLE_VALUE = r"[A-Za-z0-9_./+][^ \t:\n]*(?:(?::(?=[^ \t\n])|[ ]+(?=[^ \t#:\n]))[^ \t:\n]*)*"
-_SIMPLE_LINE = "%s:[ ]+%s(?:\n|\\Z)" % (_SIMPLE_KEY, _SIMPLE_VALUE)
-# Blank lines and comments (only before the first key and after the last line).
-_SIMPLE_BLANKS = r"(?:[ ]*(?:#[^\n]*)?\n)*"
-_SIMPLE_HEADER = re.compile(r"%s(?:---\n%s)?" % (_SIMPLE_BLANKS, _SIMPLE_BLANKS))
-_SIMPLE_TRAILER = re.compile(r"%s[ ]*(?:#[^\n]*)?\Z" % _SIMPLE_BLANKS)
-# A top-level `key: value`, or a top-level `key:` that a block sequence follows.
-_SIMPLE_TOP_PAIR = re.compile("(%s)(:[ ]+)(%s)(?:\n|\\Z)" % (_SIMPLE_KEY, _SIMPLE_VALUE))
-_SIMPLE_TOP_KEY = re.compile(r"(%s):\n( *)- " % _SIMPLE_KEY)
-# What separates the keys and values of a matched sequence: ':' and blanks
-# (no key or value holds ': '), or a line break and the next line's indentation.
-_SIMPLE_SEPARATOR = re.compile(r":[ ]+|\n[ ]*(?:- )?")
-_SIMPLE_COLON = re.compile(r":[ ]+")
-# Where a value that may be a number starts.
-_SIMPLE_NUMBER_START = re.compile(r":[ ]+[0-9.+]")
-
-
-def _simple_sequence(indent):
-    """The pattern of a block sequence, indented ``indent``, of flat mappings of simple lines."""
-    return re.compile("(?:%s- %s(?:%s%s)*)+" % (" " * indent, _SIMPLE_LINE,
-                                                 " " * (indent + 2), _SIMPLE_LINE))
-
-
-def _simple_document(text, nodes):
-    """The document, when it is plainly of the simple shape above; else None."""
-    position = _SIMPLE_HEADER.match(text).end()
-    line = text.count("\n", 0, position) + 1
-    first_line = line
-    pairs = []
-    seen = set()
-    end = len(text)
-    while position < end and not _SIMPLE_TRAILER.match(text, position):
-        scalar = _SIMPLE_TOP_PAIR.match(text, position)
-        if scalar is not None:
-            key, separator, text_value = scalar.groups()
-            column = len(key) + len(separator) + 1
-            if nodes:
-                value = Scalar(text_value, "plain", line, column)
-            else:
-                value = _NULL_BOOL.get(text_value, text_value)
-                if value is text_value and text_value[0] in _NUMBER_START:
-                    try:
-                        value = _resolve(text_value, line, column)
-                    except YAMLError:
-                        return None
-            position = scalar.end()
-            following_line = line + 1
-        else:
-            top_key = _SIMPLE_TOP_KEY.match(text, position)
-            if top_key is None:
-                return None
-            key = top_key.group(1)
-            indent = len(top_key.group(2))
-            start = top_key.end(1) + 2
-            run = _simple_sequence(indent).match(text, start)
-            if run is None:
-                return None
-            position = run.end()
-            following_line = line + 1 + text.count("\n", start, position)
-            value = _simple_entries(text, start, position, indent, line + 1, nodes)
-            if value is None:
-                return None
-        if key in seen or key in _NULL_BOOL:
-            return None
-        seen.add(key)
-        pairs.append((Scalar(key, "plain", line, 1) if nodes else key, value))
-        line = following_line
-    if not pairs:
-        return None
-    return Mapping(pairs, first_line, 1) if nodes else dict(pairs)
-
-
-def _simple_entries(text, start, end, indent, line, nodes):
-    """The sequence of flat mappings in text[start:end], as matched by ``_simple_sequence(indent)``;
-    None when a key is repeated or would be refused (the general path then reports it)."""
-    block = text[start:end]
-    if block[-1] == "\n":
-        block = block[:-1]
-    # From the first key on: key, value, key, value...
-    tokens = _SIMPLE_SEPARATOR.split(block[indent + 2:])
-    keys = tokens[0::2]
-    values = tokens[1::2]
-    # The number of pairs in each entry (each line holds one ': ').
-    sizes = list(map(str.count, block.split("\n%s- " % (" " * indent)), repeat(": ")))
-    if sum(sizes) != len(keys) or len(values) != len(keys):
-        return None
-    all_keys = iter(keys)
-    if sum(map(len, map(set, map(islice, repeat(all_keys), sizes)))) != len(keys):
-        return None
-    if not _NULL_BOOL.keys().isdisjoint(keys):
-        return None
-    column = indent + 3
-    if nodes:
-        lines = range(line, line + len(keys))
-        key_nodes = map(tuple.__new__, repeat(Scalar),
-                        zip(keys, repeat("plain"), lines, repeat(column)))
-        separators = _SIMPLE_COLON.findall(block)
-        value_columns = map(column.__add__, map(add, map(len, keys), map(len, separators)))
-        value_nodes = map(tuple.__new__, repeat(Scalar),
-                          zip(values, repeat("plain"), lines, value_columns))
-        all_pairs = zip(key_nodes, value_nodes)
-        items = map(list, map(islice, repeat(all_pairs), sizes))
-        entry_lines = accumulate(chain([line], sizes[:-1]))
-        entries = list(map(tuple.__new__, repeat(Mapping), zip(items, entry_lines, repeat(column))))
-        return Sequence(entries, line, indent + 1)
-    if _SIMPLE_NUMBER_START.search(block):
-        typed = list(map(_NULL_BOOL.get, values, values))
-        for number, value in enumerate(values):
-            if value[0] in _NUMBER_START:
-                try:  # the place is unused: on an error the general path reads it all again
-                    typed[number] = _resolve(value, line + number, 0)
-                except YAMLError:
-                    return None
-    else:
-        typed = map(_NULL_BOOL.get, values, values)
-    all_pairs = zip(keys, typed)
-    return list(map(dict, map(islice, repeat(all_pairs), sizes)))
-
-
 # ---------------------------------------------------------------- documents
 
 
-def _document(text, nodes, fast=FAST_PATH):
+def _document(text, nodes, hot=True):
     """The one document in ``text``, as nodes or as plain data; None when it is empty.
 
+    ``hot``: whether to take the hot steps (tests turn them off to compare).
     The cyclic garbage collector is paused meanwhile: a large file makes
     hundreds of thousands of small containers and no cycles, which it would
     rescan again and again.
@@ -1052,21 +1054,17 @@ def _document(text, nodes, fast=FAST_PATH):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        text = _normalized(text)
-        if fast:
-            node = _simple_document(text, nodes)
-            if node is not None:
-                return node
-        return _general_document(text, nodes)
+        return _general_document(_normalized(text), nodes, hot)
     finally:
         if enabled:
             gc.enable()
 
 
-def _general_document(text, nodes):
-    """The document in ``text`` (normalized) read line by line: every feature, every error."""
+def _general_document(text, nodes, hot):
+    """The document in ``text`` (normalized)."""
     lines = text.split("\n")
-    doc = _Document(lines, nodes)
+    starts = list(accumulate(chain((0,), map((1).__add__, map(len, lines))))) if hot else []
+    doc = _Document(lines, nodes, hot, text, starts)
     count = len(lines)
     index = _next_content(lines, 0)
     node = None

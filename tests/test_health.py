@@ -148,13 +148,6 @@ class CheckTest(HealthTestCase):
         holder.execute("UPDATE users SET disabled_at = 'x' WHERE id = 1")
         self.assertEqual(self.check(self.db).locked_users, 1)
 
-    def test_escaped(self):
-        table = [("plain", "plain"), ("a\nb", "a\\x0ab"), ("tab\there", "tab\\x09here"),
-                 ("back\\slash", "back\\x5cslash"), ("\x1b[31mred", "\\x1b[31mred")]
-        for text, expected in table:
-            with self.subTest(text=text):
-                self.assertEqual(health.escaped(text), expected)
-
 
 class CheckDbCommandTest(HealthTestCase):
     def test_text_json_and_quiet(self):

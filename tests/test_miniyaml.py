@@ -185,84 +185,148 @@ class ErrorTest(unittest.TestCase):
         self.assertEqual(data, "v")
 
 
-def outcome(text, nodes, fast):
+def outcome(text, nodes, hot):
     """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
     try:
-        return "read %r" % (miniyaml._document(text, nodes, fast),)
+        return "read %r" % (miniyaml._document(text, nodes, hot),)
     except YAMLError as error:
         return "error %d:%d: %s" % (error.line, error.column, error.message)
 
 
-def takes_fast_path(text, nodes):
+def hot_steps_taken(text, nodes):
+    """How many pairs the hot steps take in reading ``text`` (None when it is refused)."""
+    taken = []
+    originals = miniyaml._hot_pairs.copy(), miniyaml._HOT_FLOW_PAIR
+
+    def counting(match):
+        def counted(*arguments):
+            found = match(*arguments)
+            if found is not None:
+                taken.append(found)
+            return found
+        return counted
+
+    miniyaml._hot_pairs.clear()
+    for indent in range(0, 20):
+        line_start, after_dash = miniyaml._hot_pair(indent)
+        miniyaml._hot_pairs[indent] = (counting(line_start), counting(after_dash))
+    miniyaml._HOT_FLOW_PAIR = type("Counted", (), {"match": staticmethod(counting(originals[1].match))})
     try:
-        normalized = miniyaml._normalized(text)
+        miniyaml._document(text, nodes)
     except YAMLError:
-        return False
-    return miniyaml._simple_document(normalized, nodes) is not None
+        return None
+    finally:
+        miniyaml._hot_pairs.clear()
+        miniyaml._hot_pairs.update(originals[0])
+        miniyaml._HOT_FLOW_PAIR = originals[1]
+    return len(taken)
 
 
-# (document, whether the fast path takes it: True, False or "nodes" for parse only).
-FAST_PATH_TABLE = [
-    ("users:\n  - username: a\n    password: b\n", True),
-    ("# head\n\n---\n# more\nusers:\n- username: a\n  email: a@b.c\n", True),
-    ("a: 1\nb: 0x1F\nc: 0o17\nd: 1.5e3\ne: .inf\nf: +12\ng: 0123\n", True),
-    ("a: 1\nusers:\n  - x: 007\n    y: .5\n  - x: +.nan\n    y: 1_000\n", True),
-    ("users:\n  - a: true\n    b: False\n    c: NULL\n    d: yes\n    e: no\n", True),
-    ("users:\n  - a: x#y\n    b: x:y\n    c: http://h/p?q=1\n    d: a b  c\n", True),
-    ("users:\n  - a:   spaced\n    b:    x\nc:  y\n", True),
-    ("users:\n  - a: b\n    c: d", True),
-    ("users:\n  - a: b\n\n# trailer\n   \n", True),
-    ("users:\n  - a: b\n    # indented comment\n", True),
-    ("users:\n  - a: b\nother:\n    - c: d\n", True),
-    ("users:\n  - a: x\u00e9t\u00e9 \U0001f600\n    b: x\u0085y\n", True),
-    ("users:\n  - a: \u00e9t\u00e9\n", False),
-    ("users:\n  - a: %s\n" % ("9" * 4001), "nodes"),
-    ("k: %s\n" % ("9" * 4001), "nodes"),
-    ("users:\n  - a: b # comment\n", False),
-    ("users:\n  - a: b #comment\n", False),
-    ("users:\n  - a: b  \n", False),
-    ("users:\n  - a: b\t\n", False),
-    ("users:\n  - a:\tb\n", False),
-    ("users:\n  - a:b\n", False),
-    ("users:\n  - a: b: c\n", False),
-    ("users:\n  - a: b:\n", False),
-    ("users:\n  - a: 'q'\n    b: \"q\"\n", False),
-    ("users:\n  - a: b\n    a: c\n", False),
-    ("a: 1\na: 2\n", False),
-    ("users:\n  - a: 1\nusers:\n  - a: 2\n", False),
-    ("users:\n  - a: b\n  - a: b\n", True),
-    ("users:\n  - true: b\n", False),
-    ("null: b\n", False),
-    ("users:\n  - a:\n    b: c\n", False),
-    ("users:\n  - a: b\n     continued\n", False),
-    ("users:\n  - a: b\n\n     continued\n", False),
-    ("users:\n  - a: b\n      c: d\n", False),
-    ("users:\n  - a: b\n   c: d\n", False),
-    ("users:\n  - a: b\n  # between\n  - a: c\n", False),
-    ("users:\n  - a: b\n\n  - a: c\n", False),
-    ("users:\r\n  - a: b\r\n    c: d\r\n", True),
-    ("users:\r  - a: b\r", True),
-    ("\ufeffusers:\n  - a: b\n", True),
-    ("users:\n  - a: b\n...\n", False),
-    ("users:\n  - a: b\n---\nx: y\n", False),
-    ("%YAML 1.2\n---\na: b\n", False),
-    ("--- a: b\n", False),
-    ("a: &x b\n", False),
-    ("a: !x b\n", False),
-    ("a: *x\n", False),
-    ("a: [b]\n", False),
-    ("a: -b\n", False),
-    ("a: - b\n", False),
-    ("a: b\n\tc: d\n", False),
-    ("<<: b\n", False),
-    ("users:\n  - a: b\n  -  c: d\n", False),
-    ("users:\n  -\ta: b\n", False),
-    ("users:\n  - a: x\x07\n", False),
-    ("users:\n  - %s: b\n" % ("k" * 1100), False),
-    ("users:\n  - a: b\n    c: d\n  e: f\n", False),
-    ("a: b\n  c\n", False),
-    ("", False),
-    ("# only a comment\n", False),
+# (document, how many of its pairs the hot steps take).
+HOT_TABLE = [
+    ("users:\n  - username: a\n    password: b\n", 2),
+    ("users:\n  - username: \"a\"\n    password: 'b'  # c\n", 2),
+    ("users:\n    -   username: a\n        password: b\n", 2),
+    ("users:\n  - {username: a, password: \"b\"}\n  - {username: c}\n", 3),
+    ("a: 1\nb: x # c\nc: 'q'\n", 3),
+    ("a: \"x\\ty\"\nb: c\n", 1),
+    ("a: b\n  continued\nc: d\n", 1),
+    ("a: x:y\nb: x#y\n", 0),
+    ("a: b\n\nc: d\n", 1),
+    ("a: 'it''s'\n", 0),
+    ("users:\n  - username: a\n  - username: b\n", 2),
+    ("a: b\r\nc: d\r\n", 2),
+    ("a: {b: c, d: [e]}\n", 1),
+]
+
+# Documents whose hot and general readings must agree (many of them tricky).
+AGREEMENT_TABLE = [
+    "users:\n  - username: a\n    password: b\n",
+    "# head\n\n---\n# more\nusers:\n- username: a\n  email: a@b.c\n",
+    "a: 1\nb: 0x1F\nc: 0o17\nd: 1.5e3\ne: .inf\nf: +12\ng: 0123\n",
+    "a: 1\nusers:\n  - x: 007\n    y: .5\n  - x: +.nan\n    y: 1_000\n",
+    "users:\n  - a: true\n    b: False\n    c: NULL\n    d: yes\n    e: no\n",
+    "users:\n  - a: x#y\n    b: x:y\n    c: http://h/p?q=1\n    d: a b  c\n",
+    "users:\n  - a:   spaced\n    b:    x\nc:  y\n",
+    "users:\n  - a: b\n    c: d",
+    "users:\n  - a: b\n\n# trailer\n   \n",
+    "users:\n  - a: b\n    # indented comment\n",
+    "users:\n  - a: b\nother:\n    - c: d\n",
+    "users:\n  - a: x\u00e9t\u00e9 \U0001f600\n    b: x\u0085y\n",
+    "users:\n  - a: \u00e9t\u00e9\n",
+    "users:\n  - a: %s\n" % ("9" * 4001),
+    "k: %s\n" % ("9" * 4001),
+    "users:\n  - a: b # comment\n",
+    "users:\n  - a: b #comment\n",
+    "users:\n  - a: b  \n",
+    "users:\n  - a: b\t\n",
+    "users:\n  - a:\tb\n",
+    "users:\n  - a:b\n",
+    "users:\n  - a: b: c\n",
+    "users:\n  - a: b:\n",
+    "users:\n  - a: 'q'\n    b: \"q\"\n",
+    "users:\n  - a: b\n    a: c\n",
+    "a: 1\na: 2\n",
+    "users:\n  - a: 1\nusers:\n  - a: 2\n",
+    "users:\n  - a: b\n  - a: b\n",
+    "users:\n  - true: b\n",
+    "null: b\n",
+    "users:\n  - a:\n    b: c\n",
+    "users:\n  - a: b\n     continued\n",
+    "users:\n  - a: b\n\n     continued\n",
+    "users:\n  - a: b\n      c: d\n",
+    "users:\n  - a: b\n   c: d\n",
+    "users:\n  - a: b\n  # between\n  - a: c\n",
+    "users:\n  - a: b\n\n  - a: c\n",
+    "users:\r\n  - a: b\r\n    c: d\r\n",
+    "users:\r  - a: b\r",
+    "\ufeffusers:\n  - a: b\n",
+    "users:\n  - a: b\n...\n",
+    "users:\n  - a: b\n---\nx: y\n",
+    "%YAML 1.2\n---\na: b\n",
+    "--- a: b\n",
+    "a: &x b\n",
+    "a: !x b\n",
+    "a: *x\n",
+    "a: [b]\n",
+    "a: -b\n",
+    "a: - b\n",
+    "a: b\n\tc: d\n",
+    "<<: b\n",
+    "users:\n  - a: b\n  -  c: d\n",
+    "users:\n  -\ta: b\n",
+    "users:\n  - a: x\x07\n",
+    "users:\n  - %s: b\n" % ("k" * 1100),
+    "users:\n  - a: b\n    c: d\n  e: f\n",
+    "a: b\n  c\n",
+    "",
+    "# only a comment\n",
+    # Flow mappings, where the hot step must stop exactly where the general steps do.
+    "a: {b: x,y}\n",
+    "a: {b: x, y}\n",
+    "a: {b: x,y: z}\n",
+    "a: {b: x y, c: 'q', d: \"r\"}\n",
+    "a: {b: x#y, c: d}\n",
+    "a: {b: x #y\n  , c: d}\n",
+    "a: {b: x}y\n",
+    "a: {b: x}: y\n",
+    "a: {b: x, b: y}\n",
+    "a: {null: x}\n",
+    "a: {b: x,}\n",
+    "a: {b: x,\n  c: y}\n",
+    "a: {b: x\n  , c: y}\n",
+    "a: { b: x , c: y }\n",
+    "a: {b: [x, y], c: z}\n",
+    "a: {b: {c: d}, e: f}\n",
+    "a: {b: \"x\\ty\", c: d}\n",
+    "a: {b: 'x''y', c: d}\n",
+    "a: {b:x}\n",
+    "a: {b: x]}\n",
+    "a: {b: -x, c: .5, d: 0x1F, e: true}\n",
+    "- {a: b}\n- {c: d} # e\n-   {f: g}\n",
+    "- {a: b}\n  - {c: d}\n",
+    "- {a: b\n",
+    "-\t{a: b}\n",
 ]
 
 # Pieces of users files, many of them tricky, for the random documents below.
@@ -273,7 +337,9 @@ RANDOM_VALUES = ["admin", "user01", "s3cret_pass", "a@example.com", "true", "fal
                  "0x1f", "0o17", "1e3", "a#b", "a #b", "a: b", "a:b", "http://x/y", "'q'",
                  '"q"', "it's", "x y", "x  y", "x ", "x\t", "\u00e9\u00e8", "\U0001f600",
                  "-", "- x", "[a]", "{a: b}", "&a", "*a", "!t", "|", ">", "%x", "@x", "`x",
-                 "?", "? x", ":", "x:", "#", "...", "---", "9" * 4100]
+                 "?", "? x", ":", "x:", "#", "...", "---", "9" * 4100,
+                 '"a\\tb"', '"x, y"', "'it''s'", '"a: b"', '"#x"', "'a # b'", '"}"', "'{'",
+                 '"x" # c', "x # c, d", "x #c", '"unterminated', '""', "''", "a, b", "a}", "a]"]
 
 
 def random_users_document(generator):
@@ -291,8 +357,22 @@ def random_users_document(generator):
             continue
         lines.append("%s:" % top_key)
         indent = " " * generator.choice([0, 2, 2, 2, 4])
+        dash = generator.choice(["- ", "- ", "- ", "-   "])  # compact entries, or four-space style
         for _ in range(generator.randint(1, 4)):
             keys = generator.sample(RANDOM_KEYS[:5], generator.randint(1, 5))
+            if generator.random() < 0.2:
+                # One flow mapping per entry.
+                pairs = []
+                for key in keys:
+                    if generator.random() < rate:
+                        key = generator.choice(RANDOM_KEYS)
+                    value = generator.choice(RANDOM_VALUES) if generator.random() < rate * 3 \
+                        else generator.choice(["user%d", '"user%d"', "'user%d'"]) % generator.randint(0, 99)
+                    pairs.append(key + generator.choice([": ", ": ", ":  "]) + value)
+                separator = generator.choice([", ", ", ", ",", " , "])
+                lines.append(indent + dash + generator.choice(["{", "{", "{ "]) + separator.join(pairs)
+                             + generator.choice(["}", "}", " }", "}  # c", "} x"][:4 if rate < 0.1 else 5]))
+                continue
             for number, key in enumerate(keys):
                 if generator.random() < rate:
                     key = generator.choice(RANDOM_KEYS)
@@ -303,7 +383,9 @@ def random_users_document(generator):
                 separator = ": "
                 if generator.random() < rate:
                     separator = generator.choice([":  ", ":", ":\t"])
-                lead = indent + ("- " if number == 0 else "  ")
+                if generator.random() < 0.3:
+                    value = generator.choice(['"%s"', "'%s'", "%s  # a comment", "%s #c", '"%s" # c']) % value
+                lead = indent + (dash if number == 0 else " " * len(dash))
                 lines.append(lead + key + separator + value)
                 if generator.random() < rate:
                     lines.append(generator.choice(["", "#", "  # c", indent + "      more",
@@ -319,17 +401,30 @@ def random_users_document(generator):
     return text
 
 
-class FastPathTest(unittest.TestCase):
-    """The fast path for plainly simple documents gives what the general path gives, errors too."""
+class HotStepTest(unittest.TestCase):
+    """The hot steps take the usual pairs and give what the general steps give, errors too."""
 
-    def test_the_fast_path_is_on(self):
-        self.assertIs(miniyaml.FAST_PATH, True)
+    def test_the_usual_pairs_take_the_hot_steps(self):
+        for text, expected in HOT_TABLE:
+            for nodes in (False, True):
+                with self.subTest(text=text, nodes=nodes):
+                    self.assertEqual(hot_steps_taken(text, nodes), expected)
+                    self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+
+    def test_every_shape_of_the_benchmark_takes_them_throughout(self):
+        from tests.bench import bench_yaml
+
+        users = bench_yaml.entries(20)
+        for name, shape in bench_yaml.SHAPES:
+            with self.subTest(shape=name):
+                text = shape(users)
+                self.assertEqual(hot_steps_taken(text, False), 4 * len(users))
+                self.assertEqual(miniyaml.loads(text), {"users": users})
 
     def test_tricky_documents(self):
-        for text, fast in FAST_PATH_TABLE:
+        for text in AGREEMENT_TABLE + [text for text, _ in HOT_TABLE]:
             for nodes in (False, True):
                 with self.subTest(text=text[:80], nodes=nodes):
-                    self.assertEqual(takes_fast_path(text, nodes), fast is True or nodes and bool(fast))
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
     def test_random_users_documents(self):
@@ -340,29 +435,29 @@ class FastPathTest(unittest.TestCase):
             for nodes in (False, True):
                 with self.subTest(number=number, text=text[:200], nodes=nodes):
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
-            taken += takes_fast_path(text, False)
-        # Most are simple enough for the fast path, and many are not.
+            taken += bool(hot_steps_taken(text, False))
+        # Most take the hot steps somewhere, and some do not.
         self.assertGreater(taken, 300)
-        self.assertLess(taken, 1200)
+        self.assertLess(taken, 1500)
 
     def test_a_large_users_file(self):
         from tests.bench.bench_yaml import users_yaml
 
         text = users_yaml(500)
-        self.assertTrue(takes_fast_path(text, False))
-        self.assertTrue(takes_fast_path(text, True))
+        self.assertEqual(hot_steps_taken(text, False), 2000)
         for nodes in (False, True):
             with self.subTest(nodes=nodes):
                 self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
-    def test_a_line_that_is_almost_simple_is_refused_by_the_fast_path(self):
-        # Long runs of words end in a character the fast path refuses: a
+    def test_a_line_that_is_almost_hot_is_refused_in_linear_time(self):
+        # Long runs of words end in a character the hot steps refuse: a
         # backtracking regex would hang here (no timer: a slow machine must
         # not fail the suite).
-        value = " ".join(["x" * 40] * 50) + ":y"
-        for text in ("users:\n  - a: %s\t\n" % value, "a: %s:\n" % value):
+        value = " ".join(["x" * 40] * 50)
+        for text in ("users:\n  - a: %s:y\t\n" % value, "a: %s:y:\n" % value,
+                     "a: {b: %s:y}\n" % value, "a: %s\n    b\n" % value):
             with self.subTest(text=text[:20]):
-                self.assertFalse(takes_fast_path(text, False))
+                self.assertFalse(hot_steps_taken(text, False))  # none taken, or an error
                 self.assertEqual(outcome(text, False, True), outcome(text, False, False))
 
     def test_the_collector_is_left_as_it_was(self):

@@ -73,6 +73,14 @@ def same(actual, expected):
     return actual == expected
 
 
+def outcome(text, nodes, hot):
+    """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
+    try:
+        return "read %r" % (miniyaml._document(text, nodes, hot),)
+    except miniyaml.YAMLError as error:
+        return "error %s:%s: %s" % (error.line, error.column, error.message)
+
+
 def run_case(case):
     """``(accepted, data)``: whether loads accepted the case, and what it returned."""
     text = case.source.decode("utf-8")
@@ -100,6 +108,15 @@ class YAMLTestSuiteTest(unittest.TestCase):
                         self.fail("several documents were accepted")
                     expected = case.expected[0] if case.expected else None
                     self.assertTrue(same(data, expected), "read %r, expected %r" % (data, expected))
+
+    def test_the_hot_steps_change_no_outcome(self):
+        # Every case, valid or not, read with and without the hot steps (miniyaml's
+        # one-regular-expression steps for usual pairs): the same data, or the same error.
+        for case in cases(self.folder):
+            text = case.source.decode("utf-8")
+            for nodes in (False, True):
+                with self.subTest(case=case.name, nodes=nodes):
+                    self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
     def test_the_suite_is_complete(self):
         all_cases = cases(self.folder)

@@ -30,7 +30,7 @@ import argparse
 import os
 
 from prospector_scheduler import arguments
-from prospector_scheduler.display import escaped
+from prospector_scheduler.printable import printable
 from prospector_scheduler.registry import command
 
 # As sync_plan.MAX_DISABLE, which this module does not import at start-up.
@@ -177,5 +177,5 @@ def describe(action):
         notes.append("without a password")
     if action.email_differs:
         notes.append("the file's email %s differs from the database's %s, which is kept" % (
-            action.entry.email, escaped(action.stored_email) if action.stored_email is not None else "(none)"))
+            action.entry.email, printable(action.stored_email) if action.stored_email is not None else "(none)"))
     return line + (": " + "; ".join(notes) if notes else "")
