@@ -41,19 +41,18 @@ _PLAIN_FLOW = re.compile(
 # The hot steps. One regular expression takes a whole `key: value` pair whose key is a
 # simple plain scalar (group 1) and whose value is a one-line scalar of the usual kinds: a
 # plain scalar of ordinary characters (2), a double-quoted scalar without escapes (3) or a
-# single-quoted one without quotes inside (4). Anything else, and every error, is for the
-# steps that read every feature character by character; both give the same result.
+# single-quoted one without quotes inside (4), maybe followed by a comment. Anything else,
+# and every error, is for the steps that read every feature character by character; both
+# give the same result (tests compare them).
 _HOT_KEY = r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):[ ]+"
-# Words that hold no blank, '#' or ':' (nor ',[]{}' in a flow collection), separated by
-# spaces. Each repetition starts with a space that the words exclude, so a failed match
-# backtracks in linear time.
-_HOT_PLAIN = r"[A-Za-z0-9_./+][^ \t#:\n]*(?:[ ]+[^ \t#:\n]+)*"
-_HOT_FLOW_PLAIN = r"[A-Za-z0-9_./+][^ \t#:,\[\]{}\n]*(?:[ ]+[^ \t#:,\[\]{}\n]+)*"
 _HOT_QUOTED = r"\"([^\"\\\n]*)\"|'([^'\n]*)'"
-# In a flow mapping: after spaces; then spaces, the ',' or '}' that ends the pair (group 5),
-# and spaces.
+# In a flow mapping: after spaces, a plain value is words that hold no blank nor any of
+# '#:,[]{}', separated by spaces (each repetition starts with a space that the words
+# exclude, so a failed match backtracks in linear time); then spaces, the ',' or '}' that
+# ends the pair (group 5), and spaces.
 _HOT_FLOW_PAIR = re.compile(
-    "[ ]*" + _HOT_KEY + "(?:(%s)|%s)[ ]*([,}])[ ]*" % (_HOT_FLOW_PLAIN, _HOT_QUOTED))
+    "[ ]*" + _HOT_KEY + r"(?:([A-Za-z0-9_./+][^ \t#:,\[\]{}\n]*(?:[ ]+[^ \t#:,\[\]{}\n]+)*)|%s)"
+    r"[ ]*([,}])[ ]*" % _HOT_QUOTED)
 _hot_pairs = {}
 
 
@@ -62,18 +61,12 @@ def _hot_pair(indent):
     patterns that take one whole pair, one from the start of its line (its indentation
     first), one from its key (after the `- ` of a sequence's entry).
 
-    The key is a simple plain scalar (1); the value a plain scalar of ordinary characters
-    (2) that a comment or a line not indented more than the key ends, or a double-quoted
-    scalar without escapes (3) or a single-quoted one without quotes inside (4), then
-    maybe a comment. Anything else, and every error, is for the steps that read every
-    feature character by character; both give the same result.
+    The pair ends its line. A plain value holds no tab, '#' or ':' and may end in blanks
+    (the caller strips them); it needs a comment after it, or a next line not indented
+    more than the key, where it would go on.
     """
     found = _hot_pairs.get(indent)
     if found is None:
-        # In block context the pair then ends its line, after blanks and maybe a comment;
-        # a plain value without a comment also needs the next line not indented more, or
-        # it would go on there.
-        # The plain value may end in blanks (the caller strips them).
         pair = _HOT_KEY + (r"(?:([A-Za-z0-9_./+][^\t#:\n]*)(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|\n?\Z))"
                            r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, _HOT_QUOTED))
         found = _hot_pairs[indent] = (re.compile("[ ]{%d}" % indent + pair).match, re.compile(pair).match)
