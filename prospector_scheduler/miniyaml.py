@@ -63,11 +63,14 @@ def _hot_pair(indent):
 
     The pair ends its line. A plain value holds no tab, '#' or ':' and may end in blanks
     (the caller strips them); it needs a comment after it, or a next line with content
-    (after blank lines) not indented more than the key, where it would go on.
+    (after blank lines) not indented more than the key, where it would go on. A plain
+    value that starts with a letter other than n, t or f (any case), '_' or '/' cannot be
+    a null, a boolean or a number: it is group 3, a string as it is; other plain values
+    are group 4, to be typed; the quoted values are groups 5 and 6.
     """
     found = _hot_pairs.get(indent)
     if found is None:
-        pair = _HOT_KEY + (r"(?:([A-Za-z0-9_./+][^\t#:\n]*)(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|(?:\n[ ]*)*\Z|(?:\n[ ]*)+\n[ ]{0,%d}[^ \t\n]))"
+        pair = _HOT_KEY + (r"(?:(?:([a-eg-mo-su-zA-EG-MO-SU-Z_/][^\t#:\n]*)|([A-Za-z0-9_./+][^\t#:\n]*))(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|(?:\n[ ]*)*\Z|(?:\n[ ]*)+\n[ ]{0,%d}[^ \t\n]))"
                            r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, indent, _HOT_QUOTED))
         found = _hot_pairs[indent] = (re.compile("[ ]{%d}" % indent + pair).match, re.compile(pair).match)
     return found
@@ -904,7 +907,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
     while True:
         if hot is not None:
             # The hot step: one match took the whole pair; its key is a string.
-            key_text, quoted_key, plain, double, single = hot.groups()
+            key_text, quoted_key, string, plain, double, single = hot.groups()
             index += 1
             if key_text is None:
                 key_text = quoted_key
@@ -915,13 +918,15 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
             seen[key_text] = index
             if nodes:
                 key_text, value = _hot_nodes(hot, index, indent, starts[index - 1])
+            elif string is not None:
+                value = string.rstrip(" ") if string[-1] == " " else string
             elif plain is None:
                 value = single if double is None else double
             else:
                 if plain[-1] == " ":
                     plain = plain.rstrip(" ")
                 if plain[0] in _NUMBER_START:
-                    value = _resolve(plain, index, hot.start(3) - starts[index - 1] + 1)
+                    value = _resolve(plain, index, hot.start(4) - starts[index - 1] + 1)
                 else:
                     value = _NULL_BOOL.get(plain, plain)
             pairs.append((key_text, value))
@@ -973,13 +978,15 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
 
 def _hot_nodes(hot, line, indent, start):
     """The key and value nodes of a pair the hot step took on ``line``, which starts at ``start``."""
-    key_text, quoted_key, plain, double, single = hot.groups()
-    if plain is not None:
-        value = Scalar(plain.rstrip(" "), "plain", line, hot.start(3) - start + 1)
+    key_text, quoted_key, string, plain, double, single = hot.groups()
+    if string is not None:
+        value = Scalar(string.rstrip(" "), "plain", line, hot.start(3) - start + 1)
+    elif plain is not None:
+        value = Scalar(plain.rstrip(" "), "plain", line, hot.start(4) - start + 1)
     elif double is not None:
-        value = Scalar(double, "double", line, hot.start(4) - start)
+        value = Scalar(double, "double", line, hot.start(5) - start)
     else:
-        value = Scalar(single, "single", line, hot.start(5) - start)
+        value = Scalar(single, "single", line, hot.start(6) - start)
     if key_text is None:
         return Scalar(quoted_key, "double", line, indent + 1), value
     return Scalar(key_text, "plain", line, indent + 1), value
