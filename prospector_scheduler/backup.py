@@ -25,8 +25,8 @@ import re
 import sqlite3
 import time
 
+from prospector_scheduler.database_errors import CONSTRAINT_MESSAGE
 from prospector_scheduler.errors import BusyError, CantCreateError, DataError, NoInputError, OutputError
-from prospector_scheduler.store import CONSTRAINT_MESSAGE
 
 DEFAULT_KEEP = 7
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"

@@ -46,7 +46,7 @@ def delete_users(db_path, usernames, confirm=None, wait=30.0, os_user=None):
     name is unknown or not disabled, ``CantCreateError`` (73) when there is no
     database.
     """
-    from prospector_scheduler import store, sync
+    from prospector_scheduler import store, sync, user_changes
 
     names = []
     for username in usernames:
@@ -64,7 +64,7 @@ def delete_users(db_path, usernames, confirm=None, wait=30.0, os_user=None):
             now = store.utc_now()
             who = os_user if os_user is not None else sync.operating_system_user()
             database.add_user_changes([
-                store.UserChange(now, username, "deleted", None, COMMAND, who, socket.gethostname())
+                user_changes.UserChange(now, username, "deleted", None, COMMAND, who, socket.gethostname())
                 for username in names
             ])
     return names

@@ -14,7 +14,7 @@ import pathlib
 import sqlite3
 from typing import List, NamedTuple, Optional
 
-from prospector_scheduler import store
+from prospector_scheduler import database_errors, schema
 from prospector_scheduler.errors import CantCreateError, NoInputError
 from prospector_scheduler.printable import printable
 
@@ -78,7 +78,7 @@ def _open(path):
 
 
 def _translated(error, path):
-    translated = store.database_error(error, path, read_only=True)
+    translated = database_errors.database_error(error, path, read_only=True)
     if translated is None:
         return CantCreateError("cannot read the database %s: %s" % (path, printable(str(error))))
     return translated
@@ -110,13 +110,13 @@ def check(path, quick=False):
             if not _damage(error):
                 raise _translated(error, path) from None
             problems.append(printable(str(error)))
-        if version > store.SCHEMA_VERSION:
+        if version > schema.SCHEMA_VERSION:
             from prospector_scheduler import __version__
 
             raise CantCreateError(
                 "the database %s has schema version %d, newer than the version %d that "
                 "prospector-scheduler %s knows: upgrade prospector-scheduler"
-                % (path, version, store.SCHEMA_VERSION, __version__)
+                % (path, version, schema.SCHEMA_VERSION, __version__)
             )
         for pragma, describe in ((name, _integrity_problem), ("foreign_key_check", _foreign_key_problem)):
             try:
@@ -138,7 +138,7 @@ def check(path, quick=False):
                 problems.append("reading the users and sync runs failed: %s" % printable(str(error)))
     finally:
         connection.close()
-    return Health(path, name, problems, version, store.SCHEMA_VERSION, users, locked, last_sync)
+    return Health(path, name, problems, version, schema.SCHEMA_VERSION, users, locked, last_sync)
 
 
 def _integrity_problem(row):

@@ -11,7 +11,7 @@ than ``STALE_WITHOUT_TIMEOUT`` for a job without one. Such a row is closed as
 ``killed`` by the next claim of the same job. History is kept to the newest
 ``keep`` finished runs per job. Never a job's output.
 
-The schema (version 3) is created by ``store.MIGRATIONS``; this module only
+The schema (version 3) is created by ``schema.MIGRATIONS``; this module only
 reads and writes it. It does not run processes (``scheduler``).
 """
 
@@ -20,7 +20,7 @@ import socket
 import time
 import typing
 
-from prospector_scheduler import store
+from prospector_scheduler import database_errors, store
 
 __all__ = ["JobRun", "Claim", "JobHistory", "OUTCOMES", "TRIGGERS", "DEFAULT_KEEP"]
 
@@ -129,7 +129,7 @@ class JobHistory(object):
         self.is_alive = is_alive
 
     def _errors(self):
-        return store.translated_errors(self.database.path, self.database.wait, self.database.read_only)
+        return database_errors.translated_errors(self.database.path, self.database.wait, self.database.read_only)
 
     def has_table(self):
         """Whether the database has ``job_runs`` (an older or empty one has not)."""

@@ -261,10 +261,10 @@ def read_database(path, jobs=()):
 
     Raises ``CantCreateError`` (73) when there is no database or it cannot be read.
     """
-    from prospector_scheduler import store
+    from prospector_scheduler import database_errors, store
 
     with store.open_database(path, read_only=True) as database:
-        with store.translated_errors(path, read_only=True):
+        with database_errors.translated_errors(path, read_only=True):
             database.connection.execute("BEGIN")
             try:
                 return read_statuses(database, jobs)

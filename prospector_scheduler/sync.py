@@ -81,7 +81,7 @@ def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=Non
 
 
 def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
-    from prospector_scheduler import store, sync_plan
+    from prospector_scheduler import database_files, store, sync_plan
 
     if started_at is None:
         started_at = store.utc_now()
@@ -89,10 +89,10 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
     # Everything that can fail on the file's account (its content, a new user
     # without a password, a password that cannot be hashed) fails before the
     # database is created, upgraded or written.
-    if store.exists(path):
+    if database_files.exists(path):
         database = store.open_database(path, wait=wait, read_only=dry_run, upgrade=False)
     else:
-        store.check_creatable(path)
+        database_files.check_creatable(path)
         database = None
     created_database = False
     try:
@@ -125,7 +125,7 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
             database = None
         if created_database:
             # A first write that failed (a full disk, say) leaves no empty file behind.
-            store.remove_if_empty(path)
+            database_files.remove_if_empty(path)
         raise
     finally:
         if database is not None:
@@ -135,13 +135,13 @@ def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):
 
 def write(database, writes, run):
     """Apply a plan's ``sync_plan.Writes`` inside the write transaction, with the run's audit rows."""
-    from prospector_scheduler import store
+    from prospector_scheduler import store, user_changes, users_table
 
     now = store.utc_now()
     run_id = database.add_sync_run(run)
     database.add_users([
-        store.NewUser(username, email, store.DISABLED_HASH, password_hash, now) if disabled
-        else store.NewUser(username, email, password_hash)
+        users_table.NewUser(username, email, users_table.DISABLED_HASH, password_hash, now) if disabled
+        else users_table.NewUser(username, email, password_hash)
         for username, email, password_hash, disabled in writes.new_users
     ], now)
     database.enable_users(writes.enable, now)
@@ -149,7 +149,7 @@ def write(database, writes, run):
     database.keep_password_hashes(writes.keep_hashes, now)
     database.disable_users(writes.disable, now)
     database.add_user_changes([
-        store.UserChange(now, username, change, run_id, "sync-users", run.os_user, run.host)
+        user_changes.UserChange(now, username, change, run_id, "sync-users", run.os_user, run.host)
         for username, change in writes.changes
     ])
 
@@ -242,11 +242,11 @@ def audit_record(loaded, plan, started_at):
     """The ``sync_runs`` row of this run: where the file came from, the counts, who and where."""
     import socket
 
-    from prospector_scheduler import __version__, store, sync_plan
+    from prospector_scheduler import __version__, store, sync_plan, sync_runs
 
     counts = plan.counts()
     source = loaded.source if loaded.source == "<stdin>" else printable_path(os.path.abspath(loaded.source))
-    return store.SyncRun(
+    return sync_runs.SyncRun(
         started_at=started_at,
         ended_at=store.utc_now(),
         source=source,
@@ -297,7 +297,7 @@ def source_digest(entries):
     from json.encoder import encode_basestring_ascii as json_string
     from operator import attrgetter, is_not
 
-    from prospector_scheduler import store
+    from prospector_scheduler import sync_runs
 
     middles = zip(map(is_not, map(attrgetter("password"), entries), repeat(None)),
                   map(is_not, map(attrgetter("password_hash"), entries), repeat(None)),
@@ -314,14 +314,14 @@ def source_digest(entries):
     digest = hashlib.sha256(b"[")
     digest.update(memoryview(text)[:-1])
     digest.update(b"]")
-    return store.SOURCE_DIGEST_PREFIX + digest.hexdigest()
+    return sync_runs.SOURCE_DIGEST_PREFIX + digest.hexdigest()
 
 
 def operating_system_user():
     """The name of the effective user, from the password database rather than the environment."""
-    from prospector_scheduler import store
+    from prospector_scheduler import database_files
 
-    return store.effective_user()
+    return database_files.effective_user()
 
 
 def printable_path(path):

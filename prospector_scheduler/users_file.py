@@ -201,7 +201,9 @@ def quick_check(text, format):
     try:
         # miniyaml refuses duplicate keys itself.
         data = miniyaml.loads(text)
-    except (ValueError, RecursionError):
+    except Exception:
+        # A YAMLError, or anything else: the full check, which parses the file
+        # into nodes, is the one that judges and words it.
         return None
     return _entries(data, None)
 

@@ -3,7 +3,7 @@
 The fixed hashes of tests/test_passwords.py (KNOWN_HASHES, made by this tool)
 must verify unchanged in passlib (and in libpass, its maintained fork), the library the ProspecTor application may
 use, and the hashes passlib made (PASSLIB_HASHES) must verify in ours. The
-password_hash of a disabled user (store.DISABLED_HASH) must be refused by
+password_hash of a disabled user (users_table.DISABLED_HASH) must be refused by
 passlib's scrypt, pbkdf2_sha256 and a CryptContext of both, each raising a
 ValueError as the README tells the application to expect. passlib
 is never a dependency: this script installs each into a throwaway virtual
@@ -21,7 +21,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from prospector_scheduler import passwords, store  # noqa: E402
+from prospector_scheduler import passwords, users_table  # noqa: E402
 from tests.test_passwords import KNOWN_HASHES, PASSLIB_HASHES, UMLAUTS  # noqa: E402
 
 # passlib, and libpass, its maintained fork (it installs the same ``passlib`` module).
@@ -81,7 +81,7 @@ def check(package):
         answers = process.communicate(json.dumps(cases))[0].split()
         process = subprocess.Popen([python, "-c", REFUSE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                    universal_newlines=True)
-        refusals = process.communicate(store.DISABLED_HASH)[0].splitlines()
+        refusals = process.communicate(users_table.DISABLED_HASH)[0].splitlines()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     passed = failed = 0
@@ -98,9 +98,9 @@ def check(package):
         good = outcome.startswith("refused: ") and ";" not in outcome
         passed, failed = passed + good, failed + (not good)
         print("%s: %s's %s refuses a disabled user's %r (%s)" % (
-            "ok" if good else "FAILED", version, name, store.DISABLED_HASH, outcome))
+            "ok" if good else "FAILED", version, name, users_table.DISABLED_HASH, outcome))
     for marker in ("$scrypt$", "$pbkdf2-sha256$"):
-        good = marker not in store.DISABLED_HASH
+        good = marker not in users_table.DISABLED_HASH
         passed, failed = passed + good, failed + (not good)
         print("%s: a disabled user's password_hash holds no %s (%s)" % ("ok" if good else "FAILED", marker, package))
     if len(refusals) != 3:

@@ -402,7 +402,7 @@ def damage(path):
 
 WRITER_CHILD = """
 import os, sys, time
-from prospector_scheduler import store
+from prospector_scheduler import store, sync_runs
 db, stop = sys.argv[1], sys.argv[2]
 n = 0
 with store.open_database(db, wait=20) as database:
@@ -414,7 +414,7 @@ with store.open_database(db, wait=20) as database:
                     "VALUES (?, ?, 'now', 'now')", ("new%06d" % n, "h" * 500))
             execute("UPDATE users SET email = ? WHERE id = ?", ("v%d" % n, 1 + (n * 7919) % USERS))
             execute("UPDATE users SET updated_at = ? WHERE username = 'user0000'", (str(n),))
-            database.add_sync_run(store.SyncRun("s", "e", "w", "x", n, 0, 0, "h", "u", "t"))
+            database.add_sync_run(sync_runs.SyncRun("s", "e", "w", "x", n, 0, 0, "h", "u", "t"))
         if n == 1:
             sys.stdout.write("started\\n")
             sys.stdout.flush()

@@ -6,7 +6,7 @@ import os
 import shutil
 import sqlite3
 
-from prospector_scheduler import deletion, passwords, store
+from prospector_scheduler import deletion, passwords, store, users_table
 from tests import support
 
 ENV = {"PROSPECTOR_HASH_COST": "low"}
@@ -34,7 +34,7 @@ class DeleteUsersTest(support.TemporaryDirectoryTestCase):
         # A name no users file allows, written by another program.
         with store.open_database(self.db) as database:
             with database.write_transaction():
-                database.add_users([store.NewUser("x\x1by", None, store.DISABLED_HASH, None, store.utc_now())],
+                database.add_users([users_table.NewUser("x\x1by", None, users_table.DISABLED_HASH, None, store.utc_now())],
                                    store.utc_now())
 
     def cli(self, *args, stdin=""):

@@ -10,7 +10,7 @@ import re
 import shutil
 import sqlite3
 
-from prospector_scheduler import health, store
+from prospector_scheduler import health, schema
 from prospector_scheduler.errors import CantCreateError, NoInputError
 from tests import support
 from tests.test_backup import fill
@@ -83,7 +83,7 @@ class CheckTest(HealthTestCase):
                 self.assertEqual(
                     self.check(self.db, quick=quick),
                     health.Health(self.db, "quick_check" if quick else "integrity_check", [],
-                                  store.SCHEMA_VERSION, store.SCHEMA_VERSION, 30, 3, "2024-05-02T02:00:04Z"))
+                                  schema.SCHEMA_VERSION, schema.SCHEMA_VERSION, 30, 3, "2024-05-02T02:00:04Z"))
 
     def test_version_1_database_has_no_locked_count(self):
         shutil.copy(os.path.join(support.DATA, "schema-v1.sqlite"), self.db)
@@ -108,7 +108,7 @@ class CheckTest(HealthTestCase):
         newer = os.path.join(self.folder, "newer.db")
         fill(newer, users=1)
         connection = sqlite3.connect(newer)
-        connection.execute("PRAGMA user_version = %d" % (store.SCHEMA_VERSION + 1))
+        connection.execute("PRAGMA user_version = %d" % (schema.SCHEMA_VERSION + 1))
         connection.close()
         missing = os.path.join(self.folder, "missing.db")
         table = [
@@ -119,7 +119,7 @@ class CheckTest(HealthTestCase):
             (os.path.join(self.folder, "empty.db"), CantCreateError,
              "%s is not an SQLite database" % os.path.join(self.folder, "empty.db")),
             (newer, CantCreateError, "the database %s has schema version %d, newer than the version %d that "
-             "prospector-scheduler" % (newer, store.SCHEMA_VERSION + 1, store.SCHEMA_VERSION)),
+             "prospector-scheduler" % (newer, schema.SCHEMA_VERSION + 1, schema.SCHEMA_VERSION)),
         ]
         for path, error_type, message in table:
             with self.subTest(path=path):
@@ -159,12 +159,12 @@ class CheckDbCommandTest(HealthTestCase):
             "  integrity_check, foreign_key_check: ok\n"
             "  schema version: %d (this tool's: %d)\n"
             "  users: 2, of which 0 locked\n"
-            "  last sync: never\n") % (self.db, store.SCHEMA_VERSION, store.SCHEMA_VERSION))
+            "  last sync: never\n") % (self.db, schema.SCHEMA_VERSION, schema.SCHEMA_VERSION))
         result = self.run_check("--quick", "--format", "json")
         self.assertEqual((result.code, result.stderr), (0, ""))
         self.assertEqual(json.loads(result.stdout), {
             "path": self.db, "check": "quick_check", "problems": [], "healthy": True,
-            "schema_version": store.SCHEMA_VERSION, "tool_schema_version": store.SCHEMA_VERSION,
+            "schema_version": schema.SCHEMA_VERSION, "tool_schema_version": schema.SCHEMA_VERSION,
             "users": 2, "locked_users": 0, "last_sync": None})
         result = support.run_cli(["-q", "--db", self.db, "check-db"])
         self.assertEqual((result.code, result.stdout, result.stderr), (0, "", ""))

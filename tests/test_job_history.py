@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from prospector_scheduler import job_history, store
+from prospector_scheduler import job_history, schema, store
 from prospector_scheduler.job_history import JobHistory
 from tests.support import DATA, TemporaryDirectoryTestCase
 
@@ -113,7 +113,7 @@ class SchemaTest(HistoryTestCase):
     def test_a_version_1_database_is_upgraded_and_keeps_its_rows(self):
         shutil.copy(os.path.join(DATA, "schema-v1.sqlite"), self.db)
         history = self.history()
-        self.assertEqual(history.database.schema_version(), store.SCHEMA_VERSION)
+        self.assertEqual(history.database.schema_version(), schema.SCHEMA_VERSION)
         self.assertTrue(history.has_table())
         self.assertEqual(len(history.database.list_users()), 4)
         self.assertEqual(history.claim("sync", T0, "schedule", T0).status, "claimed")

@@ -6,7 +6,7 @@ import os
 import sqlite3
 from unittest import mock
 
-from prospector_scheduler import passwords, store
+from prospector_scheduler import passwords, store, users_table
 from tests import support
 
 ENV = {"PROSPECTOR_HASH_COST": "low"}
@@ -133,7 +133,7 @@ class DisabledUsersTest(ListUsersTestCase):
         with store.open_database(self.db) as database:
             with database.write_transaction():
                 database.disable_users(["bob"], "2024-06-01T00:00:00Z")
-                database.add_users([store.NewUser("dora\x1b[2J", "d\u2028@example.com", store.DISABLED_HASH, None,
+                database.add_users([users_table.NewUser("dora\x1b[2J", "d\u2028@example.com", users_table.DISABLED_HASH, None,
                                                   "2024-06-02T00:00:00Z")], "2024-06-02T00:00:00Z")
 
     def test_state_column_filters_and_escapes(self):

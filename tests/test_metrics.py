@@ -3,7 +3,7 @@
 import sqlite3
 import unittest
 
-from prospector_scheduler import metrics, store
+from prospector_scheduler import metrics, store, sync_runs
 from prospector_scheduler.metrics import JobRun, JobStatus
 from tests import support
 from tests.prometheus_format import naming_problems, parse
@@ -34,7 +34,7 @@ def add_sync_run(path, started_at, ended_at):
     """Record one successful sync-users in sync_runs, as sync-users does."""
     with store.open_database(path) as database:
         with database.write_transaction():
-            database.add_sync_run(store.SyncRun(started_at, ended_at, "/etc/users.yaml", "x", 0, 0, 0, "h", "u", "0"))
+            database.add_sync_run(sync_runs.SyncRun(started_at, ended_at, "/etc/users.yaml", "x", 0, 0, 0, "h", "u", "0"))
 
 
 def run(started, ended, outcome, exit_code=None, duration=None):

@@ -8,7 +8,7 @@ import sqlite3
 import stat
 from unittest import mock
 
-from prospector_scheduler import __version__, passwords, store
+from prospector_scheduler import __version__, database_errors, passwords, schema, store, users_table
 from prospector_scheduler import sync
 from prospector_scheduler.commands import sync_users
 from tests import support
@@ -488,7 +488,7 @@ class DatabaseErrorTest(SyncTestCase):
                     result.stderr,
                     "prospector-scheduler: error: the database %s has schema version 99, newer than the "
                     "version %d that prospector-scheduler %s knows: upgrade prospector-scheduler\n"
-                    % (self.db, store.SCHEMA_VERSION, __version__),
+                    % (self.db, schema.SCHEMA_VERSION, __version__),
                 )
         self.assertEqual(self.db_bytes(), before)
 
@@ -550,7 +550,7 @@ class OffboardingTest(SyncTestCase):
         hash_before = self.row("alice")[0]
         self.assert_ok(self.sync(user("alice", ALICE, disabled=True), user("bob", BOB)), SUMMARY % (0, 0, 1, 0, 1, 0))
         password_hash, kept, disabled_at = self.row("alice")
-        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertEqual(password_hash, users_table.DISABLED_HASH)
         self.assertIsNone(ANY_HASH.search(password_hash), "no hash is left in password_hash")
         self.assertEqual(kept, hash_before)
         self.assertRegex(disabled_at, TIME)
@@ -573,7 +573,7 @@ class OffboardingTest(SyncTestCase):
         self.sync(user("alice", ALICE))
         self.assert_ok(self.sync(user("alice", ALICE2, reset=True, disabled=True)), SUMMARY % (0, 1, 1, 0, 0, 0))
         password_hash, kept, _ = self.row("alice")
-        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertEqual(password_hash, users_table.DISABLED_HASH)
         self.assertTrue(passwords.verify_password(ALICE2, kept))
         self.assertEqual(self.changes()[1:], [("alice", "password reset", 2, "sync-users"),
                                               ("alice", "disabled", 2, "sync-users")])
@@ -586,7 +586,7 @@ class OffboardingTest(SyncTestCase):
         self.assert_ok(result, "password reset alice: the new password is kept aside while the user is disabled\n"
                        + SUMMARY % (0, 1, 0, 0, 0, 0))
         password_hash, kept, disabled_at = self.row("alice")
-        self.assertEqual(password_hash, store.DISABLED_HASH)
+        self.assertEqual(password_hash, users_table.DISABLED_HASH)
         self.assertTrue(passwords.verify_password(ALICE2, kept))
         # The same file again: the kept hash already verifies, nothing is written.
         self.assert_ok(self.sync(user("alice", ALICE2, reset=True)), SUMMARY % (0, 0, 0, 0, 1, 0))
@@ -601,8 +601,8 @@ class OffboardingTest(SyncTestCase):
             user("alice", disabled=True), user("bob", password_hash=given, disabled=True), user("carol", CAROL, disabled=True)))
         self.assert_ok(result, "created and disabled alice: without a password\ncreated and disabled bob\n"
                        "created and disabled carol\n" + SUMMARY % (3, 0, 3, 0, 0, 0))
-        self.assertEqual(self.row("alice")[:2], (store.DISABLED_HASH, None))
-        self.assertEqual(self.row("bob")[:2], (store.DISABLED_HASH, given))
+        self.assertEqual(self.row("alice")[:2], (users_table.DISABLED_HASH, None))
+        self.assertEqual(self.row("bob")[:2], (users_table.DISABLED_HASH, given))
         self.assertTrue(passwords.verify_password(CAROL, self.row("carol")[1]))
         self.assertEqual([change[:2] for change in self.changes()],
                          [("alice", "created"), ("alice", "disabled"), ("bob", "created"), ("bob", "disabled"),
@@ -660,7 +660,7 @@ class OffboardingTest(SyncTestCase):
                     + SUMMARY % (0, 0, 2, 0, 1, 2))
         self.assert_ok(result, expected)
         self.assert_ok(dry, expected[:-1] + " (dry run)\n")
-        self.assertEqual(self.row("bob")[:2], (store.DISABLED_HASH, bob_hash))
+        self.assertEqual(self.row("bob")[:2], (users_table.DISABLED_HASH, bob_hash))
         self.assertEqual(self.query("SELECT disabled, enabled, not_in_file FROM sync_runs ORDER BY id DESC LIMIT 1"),
                          [(2, 0, 2)])
         self.assertEqual(self.changes()[-2:], [("dave", "disabled", 2, "sync-users"), ("bob", "disabled", 2, "sync-users")])
@@ -752,8 +752,8 @@ class OffboardingTest(SyncTestCase):
                        + (SUMMARY % (0, 0, 2, 0, 2, 1))[:-1] + " (dry run)\n")
         self.assertEqual(self.db_bytes(), before, "a dry run leaves version 1 as it is")
         self.assert_ok(self.cli("sync-users", "--disable-missing", path), SUMMARY % (0, 0, 2, 0, 2, 1))
-        self.assertEqual(self.query("PRAGMA user_version"), [(store.SCHEMA_VERSION,)])
-        self.assertEqual(self.row("bob")[0], store.DISABLED_HASH)
+        self.assertEqual(self.query("PRAGMA user_version"), [(schema.SCHEMA_VERSION,)])
+        self.assertEqual(self.row("bob")[0], users_table.DISABLED_HASH)
         self.assertEqual([change[:3] for change in self.changes()], [("carol", "disabled", 4), ("bob", "disabled", 4)])
         self.assertEqual(self.query("SELECT source_sha256 FROM sync_runs WHERE id < 4"), [("",)] * 3)
 
@@ -841,7 +841,7 @@ class HardeningTest(SyncTestCase):
     def test_a_failing_first_write_leaves_no_database(self):
         for error in ("database or disk is full", "disk I/O error"):
             with self.subTest(error=error):
-                failure = store.database_error(sqlite3.OperationalError(error), self.db)
+                failure = database_errors.database_error(sqlite3.OperationalError(error), self.db)
                 with mock.patch.object(store.UserStore, "add_sync_run", side_effect=failure):
                     result = self.sync(user("alice", ALICE))
                 self.assertEqual(result.code, 74, result.stderr)

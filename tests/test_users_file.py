@@ -671,6 +671,14 @@ class QuickCheckTest(unittest.TestCase):
                     counts[format] += self.assert_agree(text, format) is not None
         self.assertGreater(min(counts.values()), 30, counts)
 
+    def test_any_failure_of_the_yaml_loader_leaves_the_judgement_to_the_full_check(self):
+        from unittest import mock
+
+        text = "users:\n  - username: a\n    password: x\n"
+        with mock.patch.object(miniyaml, "loads", side_effect=IndexError("a bug")):
+            self.assertIsNone(users_file.quick_check(text, "yaml"))
+            self.assertEqual([entry.username for entry in users_file.parse(text.encode("utf-8"), "u.yaml")], ["a"])
+
     def test_a_large_valid_file_takes_the_quick_check(self):
         users = ['{"username": "u%d", "password": "pw-%d-long", "email": "u%d@example.com"}' % (n, n, n)
                  for n in range(500)]
