@@ -39,17 +39,17 @@ _PLAIN_BLOCK = re.compile(r"(?:[^ \t#:]+|:(?=[^ \t])|#|[ \t]+(?=[^ \t#:]|:[^ \t]
 _PLAIN_FLOW = re.compile(
     r"(?:[^ \t#:,\[\]{}]+|:(?=[^ \t,\[\]{}])|#|[ \t]+(?=[^ \t#:,\[\]{}]|:[^ \t,\[\]{}]))*")
 # The hot steps. One regular expression takes a whole `key: value` pair whose key is a
-# simple plain scalar (group 1) and whose value is a one-line scalar of the usual kinds: a
-# plain scalar of ordinary characters (2), a double-quoted scalar without escapes (3) or a
-# single-quoted one without quotes inside (4), maybe followed by a comment. Anything else,
-# and every error, is for the steps that read every feature character by character; both
-# give the same result (tests compare them).
-_HOT_KEY = r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):[ ]+"
+# simple word, plain (group 1) or double-quoted (2), and whose value is a one-line scalar
+# of the usual kinds: a plain scalar of ordinary characters (3), a double-quoted scalar
+# without escapes (4) or a single-quoted one without quotes inside (5), maybe followed by
+# a comment. Anything else, and every error, is for the steps that read every feature
+# character by character; both give the same result (tests compare them).
+_HOT_KEY = r'(?:([A-Za-z_][A-Za-z0-9_-]{0,1023})|"([A-Za-z_][A-Za-z0-9_-]{0,1023})"):[ ]+'
 _HOT_QUOTED = r"\"([^\"\\\n]*)\"|'([^'\n]*)'"
 # In a flow mapping: after spaces, a plain value is words that hold no blank nor any of
 # '#:,[]{}', separated by spaces (each repetition starts with a space that the words
 # exclude, so a failed match backtracks in linear time); then spaces, the ',' or '}' that
-# ends the pair (group 5), and spaces.
+# ends the pair (group 6), and spaces.
 _HOT_FLOW_PAIR = re.compile(
     "[ ]*" + _HOT_KEY + r"(?:([A-Za-z0-9_./+][^ \t#:,\[\]{}\n]*(?:[ ]+[^ \t#:,\[\]{}\n]+)*)|%s)"
     r"[ ]*([,}])[ ]*" % _HOT_QUOTED)
@@ -62,13 +62,16 @@ def _hot_pair(indent):
     first), one from its key (after the `- ` of a sequence's entry).
 
     The pair ends its line. A plain value holds no tab, '#' or ':' and may end in blanks
-    (the caller strips them); it needs a comment after it, or a next line not indented
-    more than the key, where it would go on.
+    (the caller strips them); it needs a comment after it, or a next line with content
+    (after blank lines) not indented more than the key, where it would go on. A plain
+    value that starts with a letter other than n, t or f (any case), '_' or '/' cannot be
+    a null, a boolean or a number: it is group 3, a string as it is; other plain values
+    are group 4, to be typed; the quoted values are groups 5 and 6.
     """
     found = _hot_pairs.get(indent)
     if found is None:
-        pair = _HOT_KEY + (r"(?:([A-Za-z0-9_./+][^\t#:\n]*)(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|\n?\Z))"
-                           r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, _HOT_QUOTED))
+        pair = _HOT_KEY + (r"(?:(?:([a-eg-mo-su-zA-EG-MO-SU-Z_/][^\t#:\n]*)|([A-Za-z0-9_./+][^\t#:\n]*))(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|(?:\n[ ]*)*\Z|(?:\n[ ]*)+\n[ ]{0,%d}[^ \t\n]))"
+                           r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, indent, _HOT_QUOTED))
         found = _hot_pairs[indent] = (re.compile("[ ]{%d}" % indent + pair).match, re.compile(pair).match)
     return found
 
@@ -675,8 +678,12 @@ def _flow_mapping(doc, index, column, required, depth):
         hot = hot_pair(line, column)
         if hot is not None:
             # The hot step: one match took the pair and the ',' or '}' after it.
-            key_text, plain, double, single, end = hot.groups()
-            if key_text in seen or key_text in _NULL_BOOL:
+            key_text, quoted_key, plain, double, single, end = hot.groups()
+            if key_text is None:
+                key_text = quoted_key
+                if key_text in seen:
+                    _key(doc, key_text, "double", index + 1, hot.start(2), seen)
+            elif key_text in seen or key_text in _NULL_BOOL:
                 _key(doc, key_text, "plain", index + 1, hot.start(1) + 1, seen)
             seen[key_text] = index + 1
             if nodes:
@@ -684,13 +691,13 @@ def _flow_mapping(doc, index, column, required, depth):
             elif plain is None:
                 value = single if double is None else double
             elif plain[0] in _NUMBER_START:
-                value = _resolve(plain, index + 1, hot.start(2) + 1)
+                value = _resolve(plain, index + 1, hot.start(3) + 1)
             else:
                 value = _NULL_BOOL.get(plain, plain)
             pairs.append((key_text, value))
             if end == "}":
                 return (Mapping(pairs, opening[0] + 1, opening[1] + 1) if nodes else dict(pairs)), \
-                    index, hot.start(5) + 1
+                    index, hot.start(6) + 1
             column = hot.end()
             continue
         # Blanks, comments and line breaks before what comes next.
@@ -899,21 +906,27 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
                 hot = match(text, starts[index])
     while True:
         if hot is not None:
-            # The hot step: one match took the whole pair; its key is a plain string.
-            key_text, plain, double, single = hot.groups()
+            # The hot step: one match took the whole pair; its key is a string.
+            key_text, quoted_key, string, plain, double, single = hot.groups()
             index += 1
-            if key_text in seen or key_text in _NULL_BOOL:
+            if key_text is None:
+                key_text = quoted_key
+                if key_text in seen:
+                    _key(doc, key_text, "double", index, indent + 1, seen)
+            elif key_text in seen or key_text in _NULL_BOOL:
                 _key(doc, key_text, "plain", index, indent + 1, seen)
             seen[key_text] = index
             if nodes:
                 key_text, value = _hot_nodes(hot, index, indent, starts[index - 1])
+            elif string is not None:
+                value = string.rstrip(" ") if string[-1] == " " else string
             elif plain is None:
                 value = single if double is None else double
             else:
                 if plain[-1] == " ":
                     plain = plain.rstrip(" ")
                 if plain[0] in _NUMBER_START:
-                    value = _resolve(plain, index, hot.start(2) - starts[index - 1] + 1)
+                    value = _resolve(plain, index, hot.start(4) - starts[index - 1] + 1)
                 else:
                     value = _NULL_BOOL.get(plain, plain)
             pairs.append((key_text, value))
@@ -923,11 +936,19 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
                 continue  # the next line is the next pair
             if index == count:
                 return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+            # Where the next line with content is indented less, the mapping ends. Blank
+            # and comment lines are looked past (every caller would skip them too).
             line = lines[index]
             stripped = line.lstrip(" ")
-            if stripped[:1] not in ("", "#", "\t") and len(line) - len(stripped) < indent:
-                # A line indented less: the mapping ends here.
-                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), index
+            following = index
+            if not stripped or stripped[0] == "#":
+                following = _next_content(lines, index)
+                if following == count:
+                    return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), following
+                line = lines[following]
+                stripped = line.lstrip(" ")
+            if stripped[0] != "\t" and len(line) - len(stripped) < indent:
+                return (Mapping(pairs, first + 1, indent + 1) if nodes else dict(pairs)), following
         if index != first:
             # After a pair: the next key of this mapping, or its end (or an error).
             following_entry = _next_entry(lines, index, indent, first, "mapping")
@@ -957,25 +978,31 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
 
 def _hot_nodes(hot, line, indent, start):
     """The key and value nodes of a pair the hot step took on ``line``, which starts at ``start``."""
-    key_text, plain, double, single = hot.groups()
-    if plain is not None:
-        value = Scalar(plain.rstrip(" "), "plain", line, hot.start(2) - start + 1)
+    key_text, quoted_key, string, plain, double, single = hot.groups()
+    if string is not None:
+        value = Scalar(string.rstrip(" "), "plain", line, hot.start(3) - start + 1)
+    elif plain is not None:
+        value = Scalar(plain.rstrip(" "), "plain", line, hot.start(4) - start + 1)
     elif double is not None:
-        value = Scalar(double, "double", line, hot.start(3) - start)
+        value = Scalar(double, "double", line, hot.start(5) - start)
     else:
-        value = Scalar(single, "single", line, hot.start(4) - start)
+        value = Scalar(single, "single", line, hot.start(6) - start)
+    if key_text is None:
+        return Scalar(quoted_key, "double", line, indent + 1), value
     return Scalar(key_text, "plain", line, indent + 1), value
 
 
 def _hot_flow_nodes(hot, line):
     """The key and value nodes of a pair the hot step took in a flow mapping on ``line``."""
-    key_text, plain, double, single, _ = hot.groups()
+    key_text, quoted_key, plain, double, single, _ = hot.groups()
     if plain is not None:
-        value = Scalar(plain, "plain", line, hot.start(2) + 1)
+        value = Scalar(plain, "plain", line, hot.start(3) + 1)
     elif double is not None:
-        value = Scalar(double, "double", line, hot.start(3))
+        value = Scalar(double, "double", line, hot.start(4))
     else:
-        value = Scalar(single, "single", line, hot.start(4))
+        value = Scalar(single, "single", line, hot.start(5))
+    if key_text is None:
+        return Scalar(quoted_key, "double", line, hot.start(2)), value
     return Scalar(key_text, "plain", line, hot.start(1) + 1), value
 
 
