@@ -158,16 +158,42 @@ def exists(path):
 def remove_if_empty(path):
     """Remove the database file this run created when it is still empty (a failed first write).
 
-    Only a 0-byte file without a journal beside it is removed: that can hold no
-    one's data, so no overlapping run loses anything.
+    Only a 0-byte file without a journal beside it is removed, and only while
+    this function holds SQLite's exclusive lock on it, taken without waiting:
+    a run that holds any lock on the file (one that is writing its first
+    transaction into it, say) keeps it. A run that opened the file before it
+    was removed and locks it afterwards finds it gone (``store.UserStore``
+    checks that after taking the write lock) and writes nothing. So no
+    overlapping run loses anything.
     """
+    import pathlib
+    import sqlite3
+
+    if not _empty_without_journal(path):
+        return
     try:
-        if os.path.getsize(path) == 0 and not any(
-            os.path.exists(path + suffix) for suffix in ("-journal", "-wal")
-        ):
+        connection = sqlite3.connect(pathlib.Path(os.path.abspath(path)).as_uri() + "?mode=rw", uri=True,
+                                     timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        # A journal in memory: this transaction writes nothing and leaves no file.
+        connection.execute("PRAGMA journal_mode = MEMORY")
+        connection.execute("BEGIN EXCLUSIVE")
+        if _empty_without_journal(path):
             os.unlink(path)
+    except (sqlite3.Error, OSError):
+        pass  # another run holds the file (or it is gone already): it stays as it is
+    finally:
+        connection.close()
+
+
+def _empty_without_journal(path):
+    try:
+        return os.path.getsize(path) == 0 and not any(
+            os.path.exists(path + suffix) for suffix in ("-journal", "-wal"))
     except OSError:
-        pass
+        return False
 
 
 def create_file(path):

@@ -22,7 +22,7 @@ from prospector_scheduler.database_errors import translated_errors
 from prospector_scheduler.database_files import (
     check_readable, check_writable, create_file, exists, remove_if_empty,
 )
-from prospector_scheduler.errors import CantCreateError
+from prospector_scheduler.errors import BusyError, CantCreateError, ProspectorError
 from prospector_scheduler.schema import SchemaVersioning
 from prospector_scheduler.sync_runs import SyncRunsTable
 from prospector_scheduler.user_changes import UserChangesTable
@@ -80,6 +80,9 @@ def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
             )
         store = UserStore(connection, path, wait, read_only)
         store.created = created
+        # The file this connection has open (SQLite opened it in connect): the write
+        # lock checks that the path still names it (see remove_if_empty).
+        store.identity = _identity(path)
         if upgrade and not read_only:
             store.upgrade()
         else:
@@ -91,6 +94,15 @@ def open_database(path, create=True, wait=30.0, read_only=False, upgrade=True):
             remove_if_empty(path)
         raise
     return store
+
+
+def _identity(path):
+    """(device, inode) of the file at ``path``; None when there is none."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
@@ -108,6 +120,7 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
         self.read_only = read_only
         # Whether open_database created the file (see remove_if_empty).
         self.created = False
+        self.identity = None
 
     def close(self):
         self.connection.close()
@@ -127,9 +140,14 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
 
         Waits up to ``wait`` seconds for another run's lock, then ``BusyError``.
         """
-        with self._errors():
-            self.connection.execute("BEGIN IMMEDIATE")
         try:
+            with self._errors():
+                self.connection.execute("BEGIN IMMEDIATE")
+        except ProspectorError:
+            self._check_not_removed()  # SQLite says "disk I/O error" for a removed file
+            raise
+        try:
+            self._check_not_removed()
             yield self
             with self._errors():
                 self.connection.execute("COMMIT")
@@ -140,6 +158,19 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
                 except sqlite3.Error:
                     pass  # SQLite rolls back by itself when the file is gone bad; keep the first error
             raise
+
+    def _check_not_removed(self):
+        """Raise ``BusyError`` when the path no longer names the file this connection has open.
+
+        Another run that created the file at the same moment, failed and removed it
+        while it was empty (``remove_if_empty``): a write now would go to a file no
+        one can open again.
+        """
+        if self.identity is not None and _identity(self.path) != self.identity:
+            raise BusyError(
+                "another run holds the database %s: it created the file at the same moment and "
+                "removed it after failing; nothing was written, try again later" % self.path
+            )
 
     def data_version(self):
         """A number that changes whenever another connection commits to the file."""

@@ -13,7 +13,7 @@ import time
 import unittest
 from unittest import mock
 
-from prospector_scheduler import database_files, schema, store, sync_runs
+from prospector_scheduler import database_files, schema, store, sync_runs, users_table
 from prospector_scheduler.errors import BusyError, CantCreateError, OutputError
 from tests import support
 from tests.support import without_root_privileges
@@ -371,6 +371,37 @@ class CreatedFileTest(StoreTestCase):
         self.open().close()
         database_files.remove_if_empty(self.path)
         self.assertTrue(os.path.exists(self.path), "a database with a schema is kept")
+
+    def test_a_file_another_run_is_writing_is_kept(self):
+        # The overlap that lost a run's users: run A created the file and holds the write
+        # lock, its first transaction not yet written; run B, which also tried, failed and
+        # cleans up. The file is still 0 bytes with no journal, but it is A's.
+        writer = store.open_database(self.path, upgrade=False)
+        self.addCleanup(writer.close)
+        with writer.write_transaction():
+            self.assertEqual(os.path.getsize(self.path), 0)
+            database_files.remove_if_empty(self.path)
+            self.assertTrue(os.path.exists(self.path), "removed under a run that holds its lock")
+            writer.upgrade()
+            writer.add_users([users_table.NewUser("alice", None, "$h")], "2024-05-01T02:00:00Z")
+        with store.open_database(self.path, read_only=True) as reader:
+            self.assertEqual([row.username for row in reader.list_users()], ["alice"])
+
+    def test_a_run_whose_file_was_removed_writes_nothing_and_says_busy(self):
+        # Run A opened the empty file; run B removed it (no lock was held yet). A's write
+        # would go to a file no one can open again: A refuses it with 75 instead.
+        writer = store.open_database(self.path, upgrade=False)
+        self.addCleanup(writer.close)
+        database_files.remove_if_empty(self.path)
+        self.assertFalse(os.path.exists(self.path))
+        with self.assertRaises(BusyError) as caught:
+            with writer.write_transaction():
+                writer.upgrade()
+                writer.add_users([users_table.NewUser("alice", None, "$h")], "2024-05-01T02:00:00Z")
+        self.assertEqual(caught.exception.exit_code, 75)
+        self.assertIn("another run holds the database %s" % self.path, caught.exception.message)
+        self.assertIn("try again later", caught.exception.message)
+        self.assertFalse(os.path.exists(self.path))
 
     def test_open_that_fails_after_creating_removes_the_file(self):
         with mock.patch.object(store.UserStore, "upgrade", side_effect=OutputError("disk full")):
