@@ -387,6 +387,35 @@ class CreatedFileTest(StoreTestCase):
         with store.open_database(self.path, read_only=True) as reader:
             self.assertEqual([row.username for row in reader.list_users()], ["alice"])
 
+    def test_a_first_write_that_lands_during_the_cleanup_is_kept(self):
+        # The race that lost a run's users in CI: run B saw the file empty, then run A
+        # committed its first write, then B removed the file (and A's users with it).
+        open(self.path, "wb").close()
+        landed = []
+        real_getsize = os.path.getsize
+
+        def getsize_then_another_run_commits(path):
+            size = real_getsize(path)
+            if not landed:
+                other = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("CREATE TABLE written_by_another_run (x)")
+                    other.execute("COMMIT")
+                    landed.append(True)
+                finally:
+                    other.close()
+            return size
+
+        with mock.patch.object(os.path, "getsize", getsize_then_another_run_commits):
+            database_files.remove_if_empty(self.path)
+        self.assertEqual(landed, [True])
+        self.assertTrue(os.path.exists(self.path), "another run's committed write was removed")
+        connection = sqlite3.connect(self.path)
+        self.addCleanup(connection.close)
+        self.assertEqual(connection.execute("SELECT name FROM sqlite_master").fetchall(),
+                         [("written_by_another_run",)])
+
     def test_a_run_whose_file_was_removed_writes_nothing_and_says_busy(self):
         # Run A opened the empty file; run B removed it (no lock was held yet). A's write
         # would go to a file no one can open again: A refuses it with 75 instead.
