@@ -537,6 +537,24 @@ class HotStepTest(unittest.TestCase):
             with self.subTest(nodes=nodes):
                 self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
+    def test_a_large_run_with_one_odd_line_late_in_it(self):
+        # A run looks at its first lines before the rest: an odd line after them must
+        # still refuse it (or, for a repeated key, end in the general steps' error).
+        from tests.bench.bench_yaml import users_yaml
+
+        text = users_yaml(500)
+        line = "    email: user000450@example.com\n"
+        self.assertIn(line, text)
+        for odd in ("    email: user000450@example.com  # c\n", "    email: user000450@example.com \n",
+                    "    email:  user000450@example.com\n", "    email: a:b\n", "    null: x\n",
+                    "    username: again\n", "    email: \"a\\tb\"\n", "\t\n", "      more\n",
+                    "    # a comment\n\n", "  # a comment\n    x: 12\n    y: 1.5\n    z: 'q'\n"):
+            changed = text.replace(line, line + odd)
+            with self.subTest(odd=odd):
+                self.assertEqual(outcome(changed, False, True), outcome(changed, False, False))
+        # Blank and comment lines are read within the run: all but the last entry are taken.
+        self.assertEqual(run_entries_taken(text.replace(line, line + "\n  # c\n")), 499)
+
     def test_a_line_that_is_almost_hot_is_refused_in_linear_time(self):
         # Long runs of words end in a character the hot steps refuse: a
         # backtracking regex would hang here (no timer: a slow machine must
