@@ -11,10 +11,14 @@ are the table modules' (``users_table``, ``user_changes``, ``sync_runs``,
 """
 
 from prospector_scheduler.errors import CantCreateError
-from prospector_scheduler.sync_runs import SOURCE_DIGEST_PREFIX
 from prospector_scheduler.user_changes import CHANGES
 
 SCHEMA_VERSION = 3
+
+# The prefix of the source_sha256 values that the version-2 migration keeps:
+# that of the first digests without secrets, frozen here as the migration
+# was released (sync_runs.SOURCE_DIGEST_PREFIX has moved on since).
+_VERSION_2_DIGEST_PREFIX = "nosecrets-sha256:"
 
 # Each step brings the schema from the version before it to the version given.
 MIGRATIONS = (
@@ -68,7 +72,7 @@ MIGRATIONS = (
             # A plain SHA-256 of a users file lets a password guess be checked at
             # SHA-256 speed: keep no digest made before the design changed.
             "UPDATE sync_runs SET source_sha256 = '' WHERE substr(source_sha256, 1, %d) != '%s'"
-            % (len(SOURCE_DIGEST_PREFIX), SOURCE_DIGEST_PREFIX),
+            % (len(_VERSION_2_DIGEST_PREFIX), _VERSION_2_DIGEST_PREFIX),
         ),
     ),
     (

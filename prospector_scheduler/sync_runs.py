@@ -7,10 +7,12 @@ mixes it in. Schema version 2 added the columns ``disabled``, ``enabled`` and
 
 from typing import NamedTuple, Optional
 
-# What sync_runs.source_sha256 values start with from schema version 2 on: a
-# digest of the users file that cannot check a password guess (see sync). The
-# version-2 migration blanks every older value, which could.
-SOURCE_DIGEST_PREFIX = "nosecrets-sha256:"
+# What the sync_runs.source_sha256 values that this version writes start with:
+# a digest of the users file that cannot check a password guess (see
+# sync.source_digest). Values of older builds start "nosecrets-sha256:" (a
+# digest of canonical JSON, not comparable with these) or, before schema
+# version 2, are blank (the version-2 migration blanked plain SHA-256s).
+SOURCE_DIGEST_PREFIX = "nosecrets2-sha256:"
 
 
 class SyncRun(NamedTuple):

@@ -60,6 +60,9 @@ does not exist, exit 66):
 That is ``schema-v3.sqlite``: 5 users (bob, carol, dave and erin disabled,
 erin without a kept hash), 3 sync_runs rows, 10 user_changes rows and 6
 job_runs rows (3 manual: ok, ok, failed 66; 3 catch-up: ok, ok, failed 66).
+Its source_sha256 values are what f210191 wrote: "nosecrets-sha256:" digests
+of the entries as canonical JSON, before today's "nosecrets2-sha256:" lines
+(see README, Security); no migration touches them.
 """
 
 import io

@@ -7,7 +7,7 @@ import sqlite3
 import unittest
 from unittest import mock
 
-from prospector_scheduler import job_history, passwords, schema, store, sync_runs, user_changes, users_table
+from prospector_scheduler import job_history, passwords, schema, store, user_changes, users_table
 from prospector_scheduler.errors import CantCreateError
 from tests import support
 from tests.test_store import StoreTestCase
@@ -116,7 +116,8 @@ class FixtureMigrationTest(StoreTestCase):
 
     def test_version_2_digests_survive_the_migration(self):
         self.copy_fixture("schema-v1.sqlite")
-        kept = sync_runs.SOURCE_DIGEST_PREFIX + "ab" * 32
+        # The prefix that the first digests without secrets (schema version 2) were written with.
+        kept = "nosecrets-sha256:" + "ab" * 32
         self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 2", (kept,))
         self.raw("UPDATE sync_runs SET source_sha256 = ? WHERE id = 3", ("NOSECRETS-SHA256:" + "ab" * 32,))
         self.open().close()
@@ -183,7 +184,8 @@ class FixtureMigrationTest(StoreTestCase):
                      for r in opened.sync_runs()],
                     [(5, 0, 1, 0, 0, 0), (0, 1, 3, 0, 2, 1), (0, 0, 0, 0, 4, 1)])
                 for run in opened.sync_runs():
-                    self.assertTrue(run.source_sha256.startswith(sync_runs.SOURCE_DIGEST_PREFIX), run.source_sha256)
+                    # Written by f210191, before sync_runs.SOURCE_DIGEST_PREFIX became "nosecrets2-sha256:".
+                    self.assertTrue(run.source_sha256.startswith("nosecrets-sha256:"), run.source_sha256)
                 self.assertEqual(
                     [(c.username, c.change, c.sync_run, c.command) for c in opened.user_changes()],
                     [("alice", "created", 1, "sync-users"), ("bob", "created", 1, "sync-users"),

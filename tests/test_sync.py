@@ -53,46 +53,92 @@ class HashingTest(support.TemporaryDirectoryTestCase):
         self.assertEqual(caught.exception.exit_code, 65)
 
 
-def canonical_digest(entries):
-    """The definition of sync.source_digest, written the plain way: json.dumps of every entry's
-    fields as a dict, sorted keys, no spaces, ASCII; secrets as whether they were given; no places."""
+def digest_by_definition(entries):
+    """The definition of sync.source_digest, written the plain way, one entry at a time."""
     import hashlib
 
-    canonical = []
+    lines = []
     for entry in entries:
-        fields = entry._asdict()
-        for name in ("password", "password_hash"):
-            fields[name] = fields[name] is not None
-        del fields["line"], fields["column"]
-        canonical.append(fields)
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "nosecrets-sha256:" + hashlib.sha256(text.encode("ascii")).hexdigest()
+        flags = ""
+        flags += "p" if entry.password is not None else "-"
+        flags += "h" if entry.password_hash is not None else "-"
+        flags += "r" if entry.reset_on_next_run else "-"
+        if entry.disabled is True:
+            flags += "d"
+        elif entry.disabled is False:
+            flags += "e"
+        else:
+            flags += "-"
+        email = "" if entry.email is None else entry.email
+        lines.append(entry.username + "\t" + email + "\t" + flags + "\n")
+    return "nosecrets2-sha256:" + hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def every_kind_of_entry():
+    """Entries with every combination of the four flags, non-ASCII usernames and emails, and no email."""
+    from prospector_scheduler.users_file import UserEntry
+
+    names = ["alice", "b\u00e9a", 'quo"te', "back\\slash", "\u00fcml\u00e4ut", "\U0001f600", "x" * 300, "with space"]
+    emails = ["a@b.example", None, "\u00fc@\u00e4.de", 'q"@x.y', None, "e@f.gh", None, "z@z.zz"]
+    entries = []
+    for password in ("pw", None):
+        for password_hash in ("$scrypt$x", None):
+            for reset in (False, True):
+                for disabled in (None, True, False):
+                    index = len(entries)
+                    entries.append(UserEntry(
+                        "%s-%d" % (names[index % len(names)], index), password, password_hash,
+                        emails[index % len(emails)], reset, index or None, 5 if index % 2 else None, disabled))
+    return entries
 
 
 class SourceDigestTest(support.TemporaryDirectoryTestCase):
     def test_the_digest_is_its_definition(self):
+        entries = every_kind_of_entry()
+        self.assertEqual(len(set((e.password, e.password_hash, e.reset_on_next_run, e.disabled) for e in entries)), 24)
+        for count in (0, 1, 2, 7, len(entries)):
+            with self.subTest(count=count):
+                self.assertEqual(sync.source_digest(entries[:count]), digest_by_definition(entries[:count]))
+        # The order of the entries counts.
+        self.assertNotEqual(sync.source_digest(entries[::-1]), sync.source_digest(entries))
+
+    def test_the_text_it_digests(self):
+        import hashlib
+
         from prospector_scheduler.users_file import UserEntry
 
-        names = ["alice", "b\u00e9a", 'quo"te', "back\\slash", "tab\there", "\u2028", "\U0001f600", "x" * 300]
-        entries = [
-            UserEntry(name, password, password_hash, email, reset, line, column, disabled)
-            for name, password, password_hash, email, reset, line, column, disabled in zip(
-                names,
-                ["pw", None, "pw-2", None, "p\u00e4", None, "x", None],
-                [None, "$scrypt$x", None, "$pbkdf2-sha256$y", None, None, None, "h"],
-                ["a@b.example", None, "\u00fc@\u00e4.de", 'q"@x.y', None, "e@f.gh", None, "z@z.zz"],
-                [False, True, False, True, True, False, False, True],
-                [None, 3, None, 7, None, None, 9, None],
-                [None, 5, None, 5, None, None, 1, None],
-                [None, True, False, None, True, False, None, None],
-            )
+        cases = [
+            ([], ""),
+            ([UserEntry("alice", "pw", None, "alice@example.com", False, 3, 5)], "alice\talice@example.com\tp---\n"),
+            ([UserEntry("b\u00e9a", None, "$scrypt$x", None, True, None, None, False),
+              UserEntry("carl", None, None, "c@d.ef", False, None, None, True)],
+             "b\u00e9a\t\t-hre\ncarl\tc@d.ef\t---d\n"),
         ]
-        self.assertEqual(len(entries), len(names))
-        for count in (0, 1, 2, len(entries)):
-            with self.subTest(count=count):
-                self.assertEqual(sync.source_digest(entries[:count]), canonical_digest(entries[:count]))
+        for entries, text in cases:
+            with self.subTest(text=text):
+                self.assertEqual(sync.source_digest(entries),
+                                 "nosecrets2-sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+    def test_the_quick_and_the_full_check_give_the_same_digest(self):
         text = "users:\n" + "".join("  - username: u%d\n    password: pw-%d\n    email: u%d@x.example\n" % (n, n, n)
                                     for n in range(50))
         quick = users_file.parse(text.encode("utf-8"), "u.yaml")
         full = users_file.full_check(text, "u.yaml", "yaml")
-        self.assertEqual(sync.source_digest(quick), canonical_digest(full))
+        self.assertEqual(sync.source_digest(quick), digest_by_definition(full))
+
+    def test_the_readme_recipe_recomputes_it(self):
+        """The README's one-line recomputation for a JSON users file, which an auditor runs without this tool."""
+        import shlex
+        import subprocess
+
+        with open(os.path.join(support.ROOT, "README.md"), encoding="utf-8") as stream:
+            [recipe] = [line.strip(" `") for line in stream if line.strip(" `").startswith("python3 -c 'import hashlib")]
+        command = shlex.split(recipe)
+        self.assertEqual(command[0], "python3")
+        entries = every_kind_of_entry()
+        data = {"users": [dict((key, value) for key, value in entry._asdict().items()
+                               if key not in ("line", "column") and value is not None) for entry in entries]}
+        data["users"][1]["email"] = None  # an explicit null is no email
+        path = self.write(command[-1], json.dumps(data, ensure_ascii=False))
+        output = subprocess.check_output(support.python_command(*command[1:-1]) + [path], universal_newlines=True)
+        self.assertEqual(output, sync.source_digest(entries) + "\n")

@@ -350,7 +350,7 @@ class SourceAndAuditTest(SyncTestCase):
 
         for run, counts in zip(runs, [(2, 0, 0), (0, 0, 2)]):
             self.assertEqual(run.source, os.path.abspath(path))
-            self.assertTrue(run.source_sha256.startswith("nosecrets-sha256:"), run.source_sha256)
+            self.assertTrue(run.source_sha256.startswith("nosecrets2-sha256:"), run.source_sha256)
             self.assertNotIn(digest, run.source_sha256, "never the plain SHA-256 of the file")
             self.assertEqual((run.created, run.password_reset, run.unchanged), counts)
             self.assertEqual(run.host, socket.gethostname())
