@@ -31,6 +31,7 @@ MAX_INT_DIGITS = 4000
 # Characters YAML allows in a stream (c-printable, less the byte-order mark).
 _INVALID_CHARACTER = re.compile(
     r"[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_VALID_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))
 _INVALID_TABLE = dict.fromkeys(
     [code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
     + [0x7F] + [code for code in range(0x80, 0xA0) if code != 0x85]
@@ -341,8 +342,13 @@ def _normalized(text):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # str.translate finds out quickly whether there is any invalid character at all.
-    if len(text.translate(_INVALID_TABLE)) != len(text):
+    # Whether there is any invalid character at all: in ASCII text, the bytes left when every
+    # allowed one is deleted; else what str.translate deletes.
+    try:
+        invalid = bool(text.encode("ascii").translate(None, _VALID_ASCII))
+    except UnicodeEncodeError:
+        invalid = len(text.translate(_INVALID_TABLE)) != len(text)
+    if invalid:
         offset = _INVALID_CHARACTER.search(text).start()
         line_start = text.rfind("\n", 0, offset) + 1
         raise YAMLError("a character YAML does not allow (a control character, a byte-order "
