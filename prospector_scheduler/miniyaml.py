@@ -16,7 +16,8 @@ indentation, and whatever else the parser cannot read exactly.
 
 import gc
 import re
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress, repeat
+from operator import itemgetter
 from typing import List, NamedTuple, Tuple
 
 from prospector_scheduler.errors import DataError
@@ -70,10 +71,159 @@ def _hot_pair(indent):
     """
     found = _hot_pairs.get(indent)
     if found is None:
-        pair = _HOT_KEY + (r"(?:(?:([a-eg-mo-su-zA-EG-MO-SU-Z_/][^\t#:\n]*)|([A-Za-z0-9_./+][^\t#:\n]*))(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|(?:\n[ ]*)*\Z|(?:\n[ ]*)+\n[ ]{0,%d}[^ \t\n]))"
-                           r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, indent, _HOT_QUOTED))
+        pair = _hot_pair_pattern(indent)
         found = _hot_pairs[indent] = (re.compile("[ ]{%d}" % indent + pair).match, re.compile(pair).match)
     return found
+
+
+def _hot_pair_pattern(indent):
+    """The text of the pattern of one hot pair whose key is indented ``indent`` (see ``_hot_pair``)."""
+    return _HOT_KEY + (
+        r"(?:(?:([a-eg-mo-su-zA-EG-MO-SU-Z_/][^\t#:\n]*)|([A-Za-z0-9_./+][^\t#:\n]*))(?:(?<=[ ])#[^\n]*|(?=\n[ ]{0,%d}[^ \t\n]|(?:\n[ ]*)*\Z|(?:\n[ ]*)+\n[ ]{0,%d}[^ \t\n]))"
+        r"|(?:%s)(?:[ ]+(?:#[^\n]*)?)?(?=\n|\Z))" % (indent, indent, _HOT_QUOTED))
+
+
+# The hot run (``_hot_run``). Values it reads: a plain scalar of ordinary characters (it
+# starts as one of the hot step's groups 3 and 4 does), or a double- or single-quoted one.
+_RUN_FIRSTS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./+\"'")
+# Of those, what starts a value that is a string as it is (the hot step's group 3), and the rest.
+_RUN_STRING_FIRSTS = frozenset("abcdeghijklmopqrsuvwxyzABCDEGHIJKLMOPQRSUVWXYZ_/")
+# The others: quotes and what may start a number, to read one by one; or what may start a
+# null or a boolean.
+_RUN_QUOTE_OR_NUMBER_FIRSTS = frozenset("\"'0123456789.+")
+_RUN_CONSTANT_FIRSTS = _RUN_FIRSTS - _RUN_STRING_FIRSTS - _RUN_QUOTE_OR_NUMBER_FIRSTS
+_RUN_KEY = re.compile(r'(?:[A-Za-z_][A-Za-z0-9_-]{0,1023}|"[A-Za-z_][A-Za-z0-9_-]{0,1023}")\Z')
+_run_patterns = {}
+# How many characters of a run are looked at first (see _hot_run).
+_RUN_SAMPLE = 4096
+
+
+def _run_patterns_of(indent, column):
+    """The ``search`` and ``sub`` methods of the patterns of a hot run (see ``_hot_run``):
+    a line break not followed by a line the run may take, and a line with nothing to read
+    (after its line break)."""
+    found = _run_patterns.get((indent, column))
+    if found is None:
+        pair_start = '[ ]{%d}[A-Za-z_"]|[ ]{%d}-[ ]{%d}[A-Za-z_"]' % (column, indent, column - indent - 1)
+        # A blank line, or a comment indented no more than the keys (deeper, the general
+        # steps decide whether it ends the plain value before it).
+        skip = "[ ]*|[ ]{0,%d}#[^\n]*" % column
+        found = _run_patterns[(indent, column)] = (
+            re.compile("\n(?!%s|(?:%s)(?:\n|\\Z))" % (pair_start, skip)).search,
+            re.compile("\n(?:%s)(?=\n)" % skip).sub)
+    return found
+
+
+def _hot_run(doc, index, indent, column):
+    """Whole entries of a block sequence read at once, for ``loads``.
+
+    The entry on line ``index`` starts with `- ` at ``indent`` and its key at ``column``.
+    The run takes it and the entries after it while every line is a simple pair, ``key:
+    value`` with one space, its key at ``column`` (after the `- ` of a new entry, or after
+    spaces), or has nothing to read (blank, or a comment indented no more than the keys).
+    A pair has a plain key, or a double-quoted one without escapes, and a one-line value:
+    plain of ordinary characters (no tab, '#' or ':', no trailing blank), or quoted
+    without escapes. The run ends before the last entry, so that the line after it is this
+    sequence's next `- `: every entry it takes is complete, and the hot step's look at the
+    next line (whether a plain value goes on) has nothing to find, each line with content
+    after a pair being indented no more than its key.
+
+    Such a run is read column by column, with a few string operations over all its lines
+    rather than Python steps per line or character. A line of another kind (a comment
+    after a value, a nested value, an escape, two spaces after the ':') among the lines
+    that start like the run's refuses them all, and so does a repeated key, a null or
+    boolean key, or an integer too long to read: the hot steps and the general steps read
+    those lines, and word any error.
+
+    Returns ``(entries, lines)``: the entries (dicts; none when refused) and how many
+    lines from ``index`` on they fill, or, refused, are not worth another run.
+    """
+    text = doc.text
+    start = doc.starts[index]
+    run_end, without_skipped = _run_patterns_of(indent, column)
+    found = run_end(text, start)
+    end = found.start() if found is not None else len(text)
+    # Up to the last entry's `- `.
+    end = text.rfind("\n" + " " * indent + "-", start, end)
+    if end <= start:
+        return (), 1
+    block = text[start:end]
+    lines = block.count("\n") + 1
+    refused = (), lines
+    # Most refusals show in the first lines already (a comment after each value, say):
+    # those are looked at first, so that a refused run costs little.
+    sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
+    for part in (block[:sample_end], block) if sample_end > 0 else (block,):
+        if "#" in part or " \n" in part or "\n\n" in part:
+            part = without_skipped("", part + "\n")[:-1]
+        if "\t" in part or "#" in part or " \n" in part:
+            return refused
+    block = part
+    count = block.count("\n") + 1
+    if block[-1] == " " or block.count(":") != count or block.count(": ") != count:
+        return refused
+    # Each line holds one ": ", after its key: the line breaks made ": " too, the block splits
+    # into the lines' keys (with what is before them) and values, in turns.
+    pieces = block.replace("\n", ": ").split(": ")
+    values = pieces[1::2]
+    written_keys = pieces[0::2]
+    dash = " " * indent + "-" + " " * (column - indent - 1)
+    # How many pairs the first entry has; most runs repeat its keys in every entry.
+    size = 1
+    while size < count and not written_keys[size].startswith(dash):
+        size += 1
+    uniform = count % size == 0 and written_keys == written_keys[:size] * (count // size)
+    # The few distinct keys as written, each after its line's indentation or `- `.
+    key_of = {}
+    indentation = " " * column
+    for written in set(written_keys[:size] if uniform else written_keys):
+        key = written[column:]
+        if (written[:column] != indentation and written[:column] != dash) or not _RUN_KEY.match(key) \
+                or key in _NULL_BOOL:
+            return refused
+        key_of[written] = key[1:-1] if key[0] == '"' else key
+    try:
+        firsts = set(map(itemgetter(0), values))
+    except IndexError:
+        return refused  # an empty value
+    if not firsts <= _RUN_FIRSTS:
+        return refused
+    if not firsts <= _RUN_STRING_FIRSTS:
+        # Quoted values lose their quotes and numbers are read, one by one; nulls and
+        # booleans (every other plain value that does not start as a string) at once.
+        special = firsts & _RUN_QUOTE_OR_NUMBER_FIRSTS
+        if special:
+            special = list(compress(range(count), map(special.__contains__, map(itemgetter(0), values))))
+        if not firsts.isdisjoint(_RUN_CONSTANT_FIRSTS):
+            values = list(map(_NULL_BOOL.get, values, values))
+        for number in special:
+            value = values[number]
+            first = value[0]
+            if first == '"' or first == "'":
+                inside = value[1:-1]
+                if len(value) < 2 or value[-1] != first or first in inside or (first == '"' and "\\" in inside):
+                    return refused
+                values[number] = inside
+            else:
+                if len(value) > MAX_INT_DIGITS:
+                    return refused
+                values[number] = _resolve(value, None, None)
+    if uniform:
+        keys = list(map(key_of.__getitem__, written_keys[:size]))
+        if len(set(keys)) != size:
+            return refused  # a repeated key
+        # Each entry made without a Python step of its own.
+        return list(map(dict, map(zip, repeat(keys), zip(*[iter(values)] * size)))), lines
+    pairs = list(zip(map(key_of.__getitem__, written_keys), values))
+    starts = [number for number, written in enumerate(written_keys) if written.startswith(dash)]
+    starts.append(count)
+    entries = []
+    for first, after in zip(starts, starts[1:]):
+        entry = dict(pairs[first:after])
+        if len(entry) != after - first:
+            return refused  # a repeated key
+        entries.append(entry)
+    return entries, lines
 
 
 _FLOW_INDICATORS = ",[]{}"
@@ -1019,6 +1169,7 @@ def _block_sequence(doc, index, indent, depth):
         starts = doc.starts
         dash = " " * indent + "- "
         column = None  # the column of the last entry's content, and its hot steps
+        run_from = index if not doc.nodes else count  # hot runs are tried from this line on (loads only)
     while True:
         line = lines[index]
         value = None  # no entry is None: it is a mapping, a sequence or a scalar
@@ -1035,6 +1186,16 @@ def _block_sequence(doc, index, indent, depth):
             if char == "{":
                 value, next_index = _block_flow(doc, index, position, indent, depth + 1)
             else:
+                if index >= run_from:
+                    entries, lines_read = _hot_run(doc, index, indent, position)
+                    if entries:
+                        # Whole entries at once; the line after them is this sequence's next
+                        # `- `, whose entry takes the steps below.
+                        items.extend(entries)
+                        index += lines_read
+                        run_from = index + 1
+                        continue
+                    run_from = index + lines_read
                 hot = after_dash(text, starts[index] + position)
                 if hot is not None:
                     value, next_index = _block_mapping(doc, index, position, depth + 1, hot, line_match)

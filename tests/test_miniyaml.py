@@ -194,9 +194,16 @@ def outcome(text, nodes, hot):
 
 
 def hot_steps_taken(text, nodes):
-    """How many pairs the hot steps take in reading ``text`` (None when it is refused)."""
+    """How many pairs the hot steps take in reading ``text`` (None when it is refused):
+    one at a time, or in the entries a hot run reads."""
     taken = []
-    originals = miniyaml._hot_pairs.copy(), miniyaml._HOT_FLOW_PAIR
+    originals = miniyaml._hot_pairs.copy(), miniyaml._HOT_FLOW_PAIR, miniyaml._hot_run
+
+    def run(*arguments):
+        entries, lines = originals[2](*arguments)
+        for entry in entries:
+            taken.extend(entry)
+        return entries, lines
 
     def counting(match):
         def counted(*arguments):
@@ -211,6 +218,7 @@ def hot_steps_taken(text, nodes):
         line_start, after_dash = miniyaml._hot_pair(indent)
         miniyaml._hot_pairs[indent] = (counting(line_start), counting(after_dash))
     miniyaml._HOT_FLOW_PAIR = type("Counted", (), {"match": staticmethod(counting(originals[1].match))})
+    miniyaml._hot_run = run
     try:
         miniyaml._document(text, nodes)
     except YAMLError:
@@ -219,8 +227,47 @@ def hot_steps_taken(text, nodes):
         miniyaml._hot_pairs.clear()
         miniyaml._hot_pairs.update(originals[0])
         miniyaml._HOT_FLOW_PAIR = originals[1]
+        miniyaml._hot_run = originals[2]
     return len(taken)
 
+
+def run_entries_taken(text):
+    """How many entries hot runs take in ``loads(text)`` (None when it is refused)."""
+    taken = []
+    original = miniyaml._hot_run
+
+    def run(*arguments):
+        entries, lines = original(*arguments)
+        taken.extend(entries)
+        return entries, lines
+
+    miniyaml._hot_run = run
+    try:
+        miniyaml.loads(text)
+    except YAMLError:
+        return None
+    finally:
+        miniyaml._hot_run = original
+    return len(taken)
+
+
+# (document, how many entries hot runs take): all but the last of a sequence's compact
+# mappings of simple pairs; refused runs leave their lines to the hot and general steps.
+RUN_TABLE = [
+    ("users:\n  - username: a\n    password: b\n  - username: c\n", 1),
+    ("users:\n  - username: a\n  - username: b\n  - username: c\n", 2),
+    ("users:\n  - username: a\n    reset_on_next_run: false\n  - username: b\n    n: 12\n  - username: c\n", 2),
+    ("users:\n  - username: \"a\"\n    \"password\": 'b'\n  - username: c\n  - x: y\n", 2),
+    ("users:\n    -   username: a\n        password: b\n    -   username: c\n", 1),
+    ("users:\n- username: a\n\n# between\n- username: b\n  # inside\n  email: c@d.e\n- x: y\n", 2),
+    ("users:\n  - username: a\n    email: b\n  - username: c\n    password: d\n  - x: y\n", 2),
+    ("users:\n  - username: a  # comment\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a\n    roles:\n      - x\n  - username: b\n  - username: c\n", 1),
+    ("users:\n  - username: a\n    username: b\n  - username: c\n", None),
+    ("users:\n  - username: a\n    password: \"x\\ty\"\n  - username: c\n", 0),
+    ("users:\n  - username: a\n    password: b\n      c\n  - username: d\n", 0),
+    ("users:\n  - {username: a}\n  - {username: b}\n", 0),
+]
 
 # (document, how many of its pairs the hot steps take).
 HOT_TABLE = [
@@ -343,6 +390,25 @@ AGREEMENT_TABLE = [
     "- {a: b}\n  - {c: d}\n",
     "- {a: b\n",
     "-\t{a: b}\n",
+    # Hot runs (loads): whole entries at once, or refused for the steps above.
+    "users:\n  - a: b: c\n    d\n  - e: f\n  - g: h\n",
+    "users:\n  - a: x:     b\n    c\n  - d: e\n  - f: g\n",
+    "users:\n- a: b\n  c: d\n\n# x\n  # y\n- a: b\n   # deeper\n- a: c\n",
+    "users:\n  - a: b\n    a: c\n  - a: d\n",
+    "users:\n  - a: b\n  - a: c\n    null: d\n  - a: e\n",
+    "users:\n  - a: b\n    c: '' \n  - a: \"\"\n  - a: '\"'\n  - a: \"'\"\n  - a: x\n",
+    "users:\n  - a: \"b\\\"\n  - a: 'it''s'\n  - a: \"x\" y\n  - a: x\n",
+    "users:\n  - a: 1\n    b: 0x1F\n    c: .5\n    d: +1\n  - a: true\n    b: NULL\n    c: fine\n  - a: %s\n" % ("9" * 4001),
+    "users:\n  - a: b\n    c: d\n  - a: e\n  - a: f\n    c: g\n    h: i\n  - j: k\n",
+    "users:\n  - \"a\": b\n    \"null\": c\n  - \"a\": d\n    \"null\": e\n  - x: y\n",
+    "users:\n  - a: b\n    c: d\n      e\n  - f: g\n",
+    "users:\n  - a: b\n\n      c\n  - f: g\n  - h: i\n",
+    "users:\n  - a: b\n    c:\n  - d: e\n  - f: g\n",
+    "users:\n  - a: b\n    c: d\n\t\n  - a: e\n  - a: f\n",
+    "users:\n  - a: b\n  - a: c\nx: y\n",
+    "- a: b\n- a: c\n- a: d\n",
+    "- a: b\n- - a: c\n- a: d\n",
+    "users:\n  -  a: b\n     c: d\n  -  a: e\n     c: f\n  - a: g\n",
 ]
 
 # Pieces of users files, many of them tricky, for the random documents below.
@@ -427,6 +493,12 @@ class HotStepTest(unittest.TestCase):
                     self.assertEqual(hot_steps_taken(text, nodes), expected)
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
+    def test_hot_runs_take_whole_entries(self):
+        for text, expected in RUN_TABLE:
+            with self.subTest(text=text):
+                self.assertEqual(run_entries_taken(text), expected)
+                self.assertEqual(outcome(text, False, True), outcome(text, False, False))
+
     def test_every_shape_of_the_benchmark_takes_them_throughout(self):
         from tests.bench import bench_yaml
 
@@ -464,6 +536,24 @@ class HotStepTest(unittest.TestCase):
         for nodes in (False, True):
             with self.subTest(nodes=nodes):
                 self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+
+    def test_a_large_run_with_one_odd_line_late_in_it(self):
+        # A run looks at its first lines before the rest: an odd line after them must
+        # still refuse it (or, for a repeated key, end in the general steps' error).
+        from tests.bench.bench_yaml import users_yaml
+
+        text = users_yaml(500)
+        line = "    email: user000450@example.com\n"
+        self.assertIn(line, text)
+        for odd in ("    email: user000450@example.com  # c\n", "    email: user000450@example.com \n",
+                    "    email:  user000450@example.com\n", "    email: a:b\n", "    null: x\n",
+                    "    username: again\n", "    email: \"a\\tb\"\n", "\t\n", "      more\n",
+                    "    # a comment\n\n", "  # a comment\n    x: 12\n    y: 1.5\n    z: 'q'\n"):
+            changed = text.replace(line, line + odd)
+            with self.subTest(odd=odd):
+                self.assertEqual(outcome(changed, False, True), outcome(changed, False, False))
+        # Blank and comment lines are read within the run: all but the last entry are taken.
+        self.assertEqual(run_entries_taken(text.replace(line, line + "\n  # c\n")), 499)
 
     def test_a_line_that_is_almost_hot_is_refused_in_linear_time(self):
         # Long runs of words end in a character the hot steps refuse: a
