@@ -99,17 +99,16 @@ _RUN_SAMPLE = 4096
 
 
 def _run_patterns_of(indent, column):
-    """The ``search`` and ``sub`` methods of the patterns of a hot run (see ``_hot_run``):
-    a line break not followed by a line the run may take, and a line with nothing to read
-    (after its line break)."""
+    """The ``search`` and ``sub`` methods of the patterns of a hot run (see ``_hot_run``): a
+    line break before a line indented less than the run's `- ` (where the sequence ends, at
+    the latest), and a line with nothing to read (after its line break)."""
     found = _run_patterns.get((indent, column))
     if found is None:
-        pair_start = '[ ]{%d}[A-Za-z_"]|[ ]{%d}-[ ]{%d}[A-Za-z_"]' % (column, indent, column - indent - 1)
         # A blank line, or a comment indented no more than the keys (deeper, the general
         # steps decide whether it ends the plain value before it).
         skip = "[ ]*|[ ]{0,%d}#[^\n]*" % column
         found = _run_patterns[(indent, column)] = (
-            re.compile("\n(?!%s|(?:%s)(?:\n|\\Z))" % (pair_start, skip)).search,
+            re.compile("\n[^ \n#%s]" % ("" if indent else "-")).search,
             re.compile("\n(?:%s)(?=\n)" % skip).sub)
     return found
 
@@ -130,16 +129,16 @@ def _hot_run(doc, index, indent, column):
 
     Such a run is read column by column, with a few string operations over all its lines
     rather than Python steps per line or character. A line of another kind (a comment
-    after a value, a nested value, an escape, two spaces after the ':') among the lines
-    that start like the run's refuses them all, and so does a repeated key, a null or
-    boolean key, or an integer too long to read: the hot steps and the general steps read
-    those lines, and word any error.
+    after a value, a nested value, an escape, two spaces after the ':') before the line
+    that ends the sequence at the latest (the first indented less than its `- `) refuses
+    them all, and so does a repeated key, a null or boolean key, or an integer too long to
+    read: the hot steps and the general steps read those lines, and word any error.
 
     Returns ``(entries, lines)``: the entries (dicts; none when refused) and how many
     lines from ``index`` on they fill, or, refused, are not worth another run.
     """
     text = doc.text
-    start = doc.starts[index]
+    start = doc.before[index] + index
     run_end, without_skipped = _run_patterns_of(indent, column)
     found = run_end(text, start)
     end = found.start() if found is not None else len(text)
@@ -156,15 +155,19 @@ def _hot_run(doc, index, indent, column):
     for part in (block[:sample_end], block) if sample_end > 0 else (block,):
         if "#" in part or " \n" in part or "\n\n" in part:
             part = without_skipped("", part + "\n")[:-1]
-        if "\t" in part or "#" in part or " \n" in part:
+            if "#" in part or " \n" in part:
+                return refused
+        if "\t" in part:
             return refused
     block = part
     count = block.count("\n") + 1
-    if block[-1] == " " or block.count(":") != count or block.count(": ") != count:
+    if block[-1] == " " or block.count(":") != count:
         return refused
     # Each line holds one ": ", after its key: the line breaks made ": " too, the block splits
     # into the lines' keys (with what is before them) and values, in turns.
     pieces = block.replace("\n", ": ").split(": ")
+    if len(pieces) != 2 * count:
+        return refused  # a ':' without a space after it
     values = pieces[1::2]
     written_keys = pieces[0::2]
     dash = " " * indent + "-" + " " * (column - indent - 1)
@@ -675,7 +678,9 @@ class _Document(NamedTuple):
     nodes: bool
     hot: bool
     text: str  # the lines joined (normalized): the hot steps match in it
-    starts: List[int]  # where each line starts in ``text``
+    # How many characters the lines before each line hold, without their line breaks: line
+    # i starts at ``before[i] + i`` in ``text`` (one more item than ``lines``: past the text).
+    before: List[int]
 
 
 def _no_match(line, position):
@@ -1044,7 +1049,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
     A caller that has made the hot match of its first pair gives it (``hot``), and the
     ``match`` of the hot step for a line of this mapping (``_hot_pair(indent)[0]``).
     """
-    lines, nodes, hot_steps, text, starts = doc
+    lines, nodes, hot_steps, text, before = doc
     count = len(lines)
     first = index
     pairs = []
@@ -1053,7 +1058,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
         if match is None:
             match = _hot_pair(indent)[0]
             if lines[index].startswith(" " * indent):
-                hot = match(text, starts[index])
+                hot = match(text, before[index] + index)
     while True:
         if hot is not None:
             # The hot step: one match took the whole pair; its key is a string.
@@ -1067,7 +1072,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
                 _key(doc, key_text, "plain", index, indent + 1, seen)
             seen[key_text] = index
             if nodes:
-                key_text, value = _hot_nodes(hot, index, indent, starts[index - 1])
+                key_text, value = _hot_nodes(hot, index, indent, before[index - 1] + index - 1)
             elif string is not None:
                 value = string.rstrip(" ") if string[-1] == " " else string
             elif plain is None:
@@ -1076,12 +1081,12 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
                 if plain[-1] == " ":
                     plain = plain.rstrip(" ")
                 if plain[0] in _NUMBER_START:
-                    value = _resolve(plain, index, hot.start(4) - starts[index - 1] + 1)
+                    value = _resolve(plain, index, hot.start(4) - before[index - 1] - index + 2)
                 else:
                     value = _NULL_BOOL.get(plain, plain)
             pairs.append((key_text, value))
-            # ``starts`` has one more item than ``lines``: past the text, nothing matches.
-            hot = match(text, starts[index])
+            # ``before`` has one more item than ``lines``: past the text, nothing matches.
+            hot = match(text, before[index] + index)
             if hot is not None:
                 continue  # the next line is the next pair
             if index == count:
@@ -1107,7 +1112,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
             if following_entry != index:
                 index = following_entry
                 if match is not None:
-                    hot = match(text, starts[index])
+                    hot = match(text, before[index] + index)
                 continue
         line = lines[index]
         key_text, style, after = _block_key(lines, index, indent)
@@ -1123,7 +1128,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
         if index >= count:
             return _mapping(doc, pairs, first + 1, indent + 1), index
         if match is not None:
-            hot = match(text, starts[index])
+            hot = match(text, before[index] + index)
 
 
 def _hot_nodes(hot, line, indent, start):
@@ -1166,7 +1171,7 @@ def _block_sequence(doc, index, indent, depth):
     hot_steps = doc.hot and depth < MAX_DEPTH
     if hot_steps:
         text = doc.text
-        starts = doc.starts
+        before = doc.before
         dash = " " * indent + "- "
         column = None  # the column of the last entry's content, and its hot steps
         run_from = index if not doc.nodes else count  # hot runs are tried from this line on (loads only)
@@ -1196,7 +1201,7 @@ def _block_sequence(doc, index, indent, depth):
                         run_from = index + 1
                         continue
                     run_from = index + lines_read
-                hot = after_dash(text, starts[index] + position)
+                hot = after_dash(text, before[index] + index + position)
                 if hot is not None:
                     value, next_index = _block_mapping(doc, index, position, depth + 1, hot, line_match)
         if value is None:
@@ -1251,8 +1256,8 @@ def _document(text, nodes, hot=True):
 def _general_document(text, nodes, hot):
     """The document in ``text`` (normalized)."""
     lines = text.split("\n")
-    starts = list(accumulate(chain((0,), map((1).__add__, map(len, lines))))) if hot else []
-    doc = _Document(lines, nodes, hot, text, starts)
+    before = list(accumulate(chain((0,), map(len, lines)))) if hot else []
+    doc = _Document(lines, nodes, hot, text, before)
     count = len(lines)
     index = _next_content(lines, 0)
     node = None

@@ -262,7 +262,9 @@ RUN_TABLE = [
     ("users:\n- username: a\n\n# between\n- username: b\n  # inside\n  email: c@d.e\n- x: y\n", 2),
     ("users:\n  - username: a\n    email: b\n  - username: c\n    password: d\n  - x: y\n", 2),
     ("users:\n  - username: a  # comment\n  - username: b\n  - username: c\n", 0),
-    ("users:\n  - username: a\n    roles:\n      - x\n  - username: b\n  - username: c\n", 1),
+    # A line of another kind refuses all the lines up to where the sequence ends.
+    ("users:\n  - username: a\n    roles:\n      - x\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a\n  - username: b\nother:\n  - username: c\n  - username: d\n", 2),
     ("users:\n  - username: a\n    username: b\n  - username: c\n", None),
     ("users:\n  - username: a\n    password: \"x\\ty\"\n  - username: c\n", 0),
     ("users:\n  - username: a\n    password: b\n      c\n  - username: d\n", 0),
