@@ -185,38 +185,19 @@ def _hot_run(doc, index, indent, column):
                 or key in _NULL_BOOL:
             return refused
         key_of[written] = key[1:-1] if key[0] == '"' else key
-    try:
-        firsts = set(map(itemgetter(0), values))
-    except IndexError:
-        return refused  # an empty value
-    if not firsts <= _RUN_FIRSTS:
-        return refused
-    if not firsts <= _RUN_STRING_FIRSTS:
-        # Quoted values lose their quotes and numbers are read, one by one; nulls and
-        # booleans (every other plain value that does not start as a string) at once.
-        special = firsts & _RUN_QUOTE_OR_NUMBER_FIRSTS
-        if special:
-            special = list(compress(range(count), map(special.__contains__, map(itemgetter(0), values))))
-        if not firsts.isdisjoint(_RUN_CONSTANT_FIRSTS):
-            values = list(map(_NULL_BOOL.get, values, values))
-        for number in special:
-            value = values[number]
-            first = value[0]
-            if first == '"' or first == "'":
-                inside = value[1:-1]
-                if len(value) < 2 or value[-1] != first or first in inside or (first == '"' and "\\" in inside):
-                    return refused
-                values[number] = inside
-            else:
-                if len(value) > MAX_INT_DIGITS:
-                    return refused
-                values[number] = _resolve(value, None, None)
     if uniform:
         keys = list(map(key_of.__getitem__, written_keys[:size]))
         if len(set(keys)) != size:
             return refused  # a repeated key
-        # Each entry made without a Python step of its own.
-        return list(map(dict, map(zip, repeat(keys), zip(*[iter(values)] * size)))), lines
+        # Each key's values, read as a column; each entry made without a Python step of its own.
+        columns = list(map(_run_values, map(values.__getitem__, map(slice, range(size), repeat(None),
+                                                                       repeat(size)))))
+        if None in columns:
+            return refused
+        return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
+    values = _run_values(values)
+    if values is None:
+        return refused
     pairs = list(zip(map(key_of.__getitem__, written_keys), values))
     starts = [number for number, written in enumerate(written_keys) if written.startswith(dash)]
     starts.append(count)
@@ -227,6 +208,50 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
+
+
+def _run_values(values):
+    """The values of a hot run's pairs (their text after ': ') as ``loads`` gives them, or
+    None when one is not of the run's kinds (see ``_hot_run``)."""
+    try:
+        firsts = set(map(itemgetter(0), values))
+    except IndexError:
+        return None  # an empty value
+    if firsts <= _RUN_STRING_FIRSTS:
+        return values
+    if not firsts <= _RUN_FIRSTS:
+        return None
+    if len(firsts) == 1 and not firsts.isdisjoint("\"'"):
+        # All quoted alike: each at least two characters, ending with its quote and holding
+        # no other (nor, double-quoted, a backslash) when the quotes are two per value.
+        quote = values[0][0]
+        joined = "\n".join(values)
+        if joined.count(quote) != 2 * len(values) or joined.count(quote + "\n") != len(values) - 1 \
+                or joined[-1] != quote or min(map(len, values)) < 2 or (quote == '"' and "\\" in joined):
+            return None
+        return list(map(itemgetter(slice(1, -1)), values))
+    # Quoted values lose their quotes and numbers are read, one by one; nulls and booleans
+    # (every other plain value that does not start as a string) at once.
+    special = firsts & _RUN_QUOTE_OR_NUMBER_FIRSTS
+    if special:
+        special = list(compress(range(len(values)), map(special.__contains__, map(itemgetter(0), values))))
+    if not firsts.isdisjoint(_RUN_CONSTANT_FIRSTS):
+        values = list(map(_NULL_BOOL.get, values, values))
+    else:
+        values = list(values)
+    for number in special:
+        value = values[number]
+        first = value[0]
+        if first == '"' or first == "'":
+            inside = value[1:-1]
+            if len(value) < 2 or value[-1] != first or first in inside or (first == '"' and "\\" in inside):
+                return None
+            values[number] = inside
+        else:
+            if len(value) > MAX_INT_DIGITS:
+                return None
+            values[number] = _resolve(value, None, None)
+    return values
 
 
 _FLOW_INDICATORS = ",[]{}"

@@ -411,6 +411,13 @@ AGREEMENT_TABLE = [
     "- a: b\n- a: c\n- a: d\n",
     "- a: b\n- - a: c\n- a: d\n",
     "users:\n  -  a: b\n     c: d\n  -  a: e\n     c: f\n  - a: g\n",
+    # Columns of quoted values, read at once when their quotes are two per value.
+    "users:\n  - a: \"x\"\n  - a: \"\n  - a: \"y\"z\"\n  - a: q\n",
+    "users:\n  - a: 'x'\n  - a: 'it''s'\n  - a: q\n",
+    "users:\n  - a: \"x\\\\y\"\n  - a: \"z\"\n  - a: q\n",
+    "users:\n  - a: \"\"\n  - a: \"x\"\n  - a: q\n",
+    "users:\n  - a: \"x\"\n    b: 'y'\n  - a: \"\"\n    b: ''\n  - a: q\n",
+    "users:\n  - a: \"x\" \n  - a: \"y\"\n  - a: q\n",
 ]
 
 # Pieces of users files, many of them tricky, for the random documents below.
