@@ -42,13 +42,19 @@ def sync_file(path, db_path, stdin=None, input_format=None, wait=30.0, dry_run=F
     See ``sync_users``; the file is read and checked before the database is
     looked at. Raises ``NoInputError`` (66) and ``ErrorList`` (65) for the file.
     """
-    from prospector_scheduler import store, users_file
+    from prospector_scheduler import config_schema, store, users_file
 
     warn = _ignore if warn is None else warn
     started_at = store.utc_now()
-    loaded = users_file.read(path, stdin=stdin, format=input_format, warn=warn)
-    return sync_users(loaded, db_path, wait=wait, dry_run=dry_run, environ=environ, warn=warn,
-                      started_at=started_at, disable_missing=disable_missing, max_disable=max_disable)
+
+    def read_and_sync():
+        loaded = users_file.read(path, stdin=stdin, format=input_format, warn=warn)
+        return sync_users(loaded, db_path, wait=wait, dry_run=dry_run, environ=environ, warn=warn,
+                          started_at=started_at, disable_missing=disable_missing, max_disable=max_disable)
+
+    # One pause of the garbage collector for reading and syncing: running in
+    # between, it would scan every entry just read (see sync_users).
+    return config_schema.without_garbage_collection(read_and_sync)
 
 
 def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=None, started_at=None,
@@ -62,22 +68,22 @@ def sync_users(loaded, db_path, wait=30.0, dry_run=False, environ=None, warn=Non
     the users of the database that the file does not list, refusing (65)
     when the file lists no users or when more than ``max_disable`` (None: no
     limit) would be disabled. Returns a ``SyncResult``.
+
+    The cyclic garbage collector is paused while it runs, and runs again on
+    return while the result is alive: its first collection then scans every
+    object of the plan (a few percent of a 100,000-user run). A caller that
+    holds the result of a large sync may keep the collector paused until it
+    lets go of it, as ``sync-users`` does.
     """
-    import gc
+    from prospector_scheduler import config_schema
 
     # A sync of many users makes hundreds of thousands of small containers and
     # no reference cycles; the cyclic collector would rescan them again and
     # again (a quarter of the time of a 100,000-user sync that changes nothing).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        options = {"disable_missing": disable_missing, "max_disable": max_disable,
-                   "place_of": loaded.place_of}
-        return _sync(loaded, db_path, wait, dry_run, os.environ if environ is None else environ,
-                     _ignore if warn is None else warn, started_at, options)
-    finally:
-        if enabled:
-            gc.enable()
+    options = {"disable_missing": disable_missing, "max_disable": max_disable, "place_of": loaded.place_of}
+    return config_schema.without_garbage_collection(
+        _sync, loaded, db_path, wait, dry_run, os.environ if environ is None else environ,
+        _ignore if warn is None else warn, started_at, options)
 
 
 def _sync(loaded, path, wait, dry_run, environ, warn, started_at, options):

@@ -435,6 +435,41 @@ class SourceDigestTest(SyncTestCase):
                 self.assertNotIn(digest, [str(value) for value in values])
 
 
+class GarbageCollectorTest(SyncTestCase):
+    """Issue 11: the collector is paused from the read of the file until the plan is freed, then runs again.
+
+    Running in between, its first collection would scan every entry and action of a large run.
+    """
+
+    def test_paused_from_the_read_to_the_report(self):
+        import gc
+
+        from prospector_scheduler import users_file
+
+        if not gc.isenabled():
+            self.skipTest("the collector is disabled in this test run")
+        seen = []
+
+        def watched(name, function):
+            def call(*arguments, **keywords):
+                seen.append((name, gc.isenabled()))
+                return function(*arguments, **keywords)
+
+            return call
+
+        path = self.users_file(user("alice", ALICE))
+        with mock.patch.object(users_file, "read", watched("read", users_file.read)), \
+                mock.patch.object(sync, "sync_users", watched("sync_users", sync.sync_users)), \
+                mock.patch.object(sync_users, "report", watched("report", sync_users.report)):
+            self.assert_ok(self.cli("sync-users", path), mock.ANY)
+            self.assertEqual(seen, [("read", False), ("sync_users", False), ("report", False)])
+            self.assertTrue(gc.isenabled(), "enabled again after the command")
+            del seen[:]
+            sync.sync_file(path, self.db, environ=ENV)
+            self.assertEqual(seen, [("read", False), ("sync_users", False)])
+            self.assertTrue(gc.isenabled(), "enabled again after the library call")
+
+
 class ArgumentsTest(SyncTestCase):
     def test_help_does_not_import_the_heavy_modules(self):
         code = (

@@ -577,6 +577,42 @@ class QuickCheckTest(unittest.TestCase):
         '{"users": [{"username": "a", "email": "a b@c.d"}]}',
         '{"users": [{"username": "a", "email": "a@b.c\u00a0"}]}',
         '{"users": [{"username": "a", "password_hash": "not a hash"}]}',
+        # the edges of the quick check's shortcuts: an entry that is not a mapping, no username
+        '{"users": [1]}',
+        '{"users": [null]}',
+        '{"users": [{"username": "a"}, []]}',
+        '{"users": [{"username": "a"}, "username"]}',
+        '{"users": [{}]}',
+        '{"users": [{"username": "a"}, {"password": "x"}]}',
+        # an empty username first, last, or alone in a list
+        '{"users": [{"username": ""}, {"username": "a"}]}',
+        '{"users": [{"username": "a"}, {"username": ""}]}',
+        '{"users": [{"username": "a"}, {"username": "b "}, {"username": "c"}]}',
+        # a value other than a string where one belongs: truthy, or falsy ("", 0, false, [])
+        '{"users": [{"username": 0}]}',
+        '{"users": [{"username": false}]}',
+        '{"users": [{"username": ["a"]}]}',
+        '{"users": [{"username": "a", "password": 5}]}',
+        '{"users": [{"username": "a", "password": 0}]}',
+        '{"users": [{"username": "a", "password": false}]}',
+        '{"users": [{"username": "a", "password": []}]}',
+        '{"users": [{"username": "a", "password": {"x": 1}}]}',
+        '{"users": [{"username": "a", "email": 7}]}',
+        '{"users": [{"username": "a", "email": ""}]}',
+        '{"users": [{"username": "a", "email": "a@b.c"}, {"username": "b", "email": 0}]}',
+        '{"users": [{"username": "a", "password_hash": 5}]}',
+        '{"users": [{"username": "a", "password_hash": ""}]}',
+        '{"users": [{"username": "a", "password_hash": true}]}',
+        '{"users": [{"username": "a", "password_hash": {"$scrypt$": 1}}]}',
+        '{"users": [{"username": "a", "password": "x", "disabled": "yes"}]}',
+        '{"users": [{"username": "a", "password": "x", "reset_on_next_run": 0}]}',
+        # unprintable characters: ASCII (DEL, a tab in an email) and not (C1, a line separator)
+        '{"users": [{"username": "a\u007f"}]}',
+        '{"users": [{"username": "a", "email": "a\tb@c.d"}]}',
+        '{"users": [{"username": "a", "email": "a\u007f@c.d"}]}',
+        '{"users": [{"username": "a", "password": "x\u0085y"}]}',
+        '{"users": [{"username": "a\u2028b", "password": "x"}]}',
+        '{"users": [{"username": "\u00e9", "password": "x\u007f"}]}',
     ]
 
     YAML_DOCUMENTS = [
@@ -609,6 +645,17 @@ class QuickCheckTest(unittest.TestCase):
         "users: {}\n",
         "",
         "- a\n",
+        # the edges of the quick check's shortcuts
+        "users:\n  - 1\n",
+        "users:\n  - username: a\n  - []\n",
+        "users:\n  - username: a\n    password: 5\n",
+        "users:\n  - username: a\n    email: 7\n",
+        "users:\n  - username: a\n    password: false\n",
+        "users:\n  - username: 0\n",
+        "users:\n  - username: a\n    password_hash: 5\n",
+        "users:\n  - username: \"a\\x7f\"\n",
+        "users:\n  - username: a\n    email: \"a\\tb@c.d\"\n",
+        "users:\n  - username: \"\u00e9\\u0085\"\n",
     ]
 
     def full_check(self, text, format):
