@@ -141,11 +141,16 @@ class Plan(NamedTuple):
 
     ``missing`` holds one action per user of the database that the file does
     not name, ordered by username: disabled when the run was asked to
-    (``--disable-missing``), else only reported.
+    (``--disable-missing``), else only reported. ``changing`` holds the
+    actions that change something, in the order of ``actions`` then
+    ``missing``, as ``plan_sync`` found them, so that the 100,000 unchanged
+    users of a nightly run are not searched again for the few that change
+    (None: searched when asked).
     """
 
     actions: List[Action]
     missing: List[Action] = []
+    changing: Optional[List[Action]] = None
 
     def of_kind(self, kind):
         """The actions making the change ``kind``; or, for ``UNCHANGED`` and ``NOT_IN_FILE``, those users."""
@@ -158,22 +163,23 @@ class Plan(NamedTuple):
     def counts(self):
         """``{kind: number}`` for every kind of ``KINDS``, zeros included (as ``of_kind`` counts).
 
-        Only the actions that change something are counted one by one (in C):
-        a nightly run's 100,000 unchanged users are counted by a subtraction.
+        Only the actions that change something are counted one by one: the
+        unchanged are counted by a subtraction.
         """
         counts = dict.fromkeys(KINDS, 0)
-        changing = list(filter(None, map(_changes_of_action, self.actions)))
-        counts[UNCHANGED] = len(self.actions) - len(changing)
-        for changes, number in collections.Counter(changing).items():
+        changing = self.changes()
+        for changes, number in collections.Counter(map(_changes_of_action, changing)).items():
             for kind in changes:
                 counts[kind] += number
-        for changes, number in collections.Counter(map(_changes_of_action, self.missing)).items():
-            for kind in changes + (NOT_IN_FILE,):
-                counts[kind] += number
+        changing_missing = len(list(filter(_changes_of_action, self.missing)))
+        counts[UNCHANGED] = len(self.actions) - (len(changing) - changing_missing)
+        counts[NOT_IN_FILE] = len(self.missing)
         return counts
 
     def changes(self):
         """Every action that writes something."""
+        if self.changing is not None:
+            return list(self.changing)
         return list(filter(_changes_of_action, chain(self.actions, self.missing)))
 
 
@@ -239,13 +245,22 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
     # loop decides the entries that ask for something.
     actions = list(map(_new_tuple, repeat(Action), zip(
         usernames, entries, stored_emails, repeat(None), repeat(()), repeat(None))))
-    asking = set(compress(range(count), map(is_, stored_emails, repeat(_NEW))))
-    new_users = len(asking)
-    asking.update(compress(range(count), map(_resets, entries)))
-    asking.update(compress(range(count), map(is_not, map(_disabled, entries), repeat(None))))
+    # The indexes of the entries that ask for something; each column is
+    # searched only when a cheap count (identity comparisons) shows it must be.
+    asking = set()
+    new_users = stored_emails.count(_NEW)
+    if new_users:
+        asking.update(compress(range(count), map(is_, stored_emails, repeat(_NEW))))
+    resets = list(map(_resets, entries))
+    if any(resets):
+        asking.update(compress(range(count), resets))
+    disabled_given = list(map(_disabled, entries))
+    if disabled_given.count(None) != count:
+        asking.update(compress(range(count), map(is_not, disabled_given, repeat(None))))
     if not stored.disabled.keys().isdisjoint(usernames):
         asking.update(compress(range(count), map(stored.disabled.__contains__, usernames)))
-    for index in sorted(asking):
+    asking = sorted(asking)
+    for index in asking:
         entry = entries[index]
         disabled = entry.disabled
         if entry.username not in emails:
@@ -290,6 +305,7 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
                                 disabled_before)
     if errors:
         raise ErrorList(errors)
+    changing = list(filter(_changes_of_action, map(actions.__getitem__, asking)))
     missing = []
     # Usernames are unique in a users file: every stored user is in it when as many of its entries are.
     not_in_file = () if count - new_users == len(emails) else emails.keys() - set(usernames)
@@ -299,7 +315,8 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
         missing.append(Action(username, None, emails[username], None, changes, disabled_before))
     if disable_missing:
         check_guards(entries, missing, len(emails), source, max_disable)
-    return Plan(actions, missing)
+    changing.extend(filter(_changes_of_action, missing))
+    return Plan(actions, missing, changing)
 
 
 def _place(entry, index, place_of):
