@@ -16,7 +16,7 @@ indentation, and whatever else the parser cannot read exactly.
 
 import gc
 import re
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat, starmap
 from operator import itemgetter
 from typing import List, NamedTuple, Tuple
 
@@ -195,7 +195,9 @@ def _hot_run(doc, index, indent, column):
                                                                        repeat(size)))))
         if None in columns:
             return refused
-        return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
+        if size > _MAX_ENTRY_MAKER:
+            return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
+        return list(starmap(_entry_maker(size)(*keys), zip(*columns))), lines
     values = _run_values(values)
     if values is None:
         return refused
@@ -209,6 +211,30 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
+
+
+_entry_makers = {}
+# Python 3.6 takes at most 255 arguments in a call.
+_MAX_ENTRY_MAKER = 200
+
+
+def _entry_maker(size):
+    """A function that, given ``size`` keys, returns a function of ``size`` values making the
+    dict of those keys and values: a dict display, about twice as fast as ``dict(zip(...))``.
+
+    Its source is made from ``size`` alone (names ``k0``, ``v0`` ...): no key's text is ever
+    part of code. The keys must differ.
+    """
+    maker = _entry_makers.get(size)
+    if maker is None:
+        numbers = range(size)
+        source = "def maker(%s):\n    return lambda %s: {%s}\n" % (
+            ", ".join("k%d" % number for number in numbers), ", ".join("v%d" % number for number in numbers),
+            ", ".join("k%d: v%d" % (number, number) for number in numbers))
+        namespace = {}
+        exec(source, namespace)
+        maker = _entry_makers[size] = namespace["maker"]
+    return maker
 
 
 def _run_values(values):

@@ -564,6 +564,15 @@ class HotStepTest(unittest.TestCase):
         # Blank and comment lines are read within the run: all but the last entry are taken.
         self.assertEqual(run_entries_taken(text.replace(line, line + "\n  # c\n")), 499)
 
+    def test_runs_of_entries_with_many_keys(self):
+        for size in (1, 2, 5, 200, 201, 300):
+            entry = "".join("%s  k%d: v%d\n" % ("-" if number == 0 else " ", number, number)
+                            for number in range(size))
+            text = entry * 3
+            with self.subTest(size=size):
+                self.assertEqual(miniyaml.loads(text), [dict(("k%d" % n, "v%d" % n) for n in range(size))] * 3)
+                self.assertEqual(run_entries_taken(text), 2)
+
     def test_a_line_that_is_almost_hot_is_refused_in_linear_time(self):
         # Long runs of words end in a character the hot steps refuse: a
         # backtracking regex would hang here (no timer: a slow machine must
