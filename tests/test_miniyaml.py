@@ -527,15 +527,18 @@ class HotStepTest(unittest.TestCase):
     def test_random_users_documents(self):
         generator = random.Random(20240601)
         taken = 0
+        in_runs = 0
         for number in range(1500):
             text = random_users_document(generator)
             for nodes in (False, True):
                 with self.subTest(number=number, text=text[:200], nodes=nodes):
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
             taken += bool(hot_steps_taken(text, False))
-        # Most take the hot steps somewhere, and some do not.
+            in_runs += bool(run_entries_taken(text))
+        # Most take the hot steps somewhere, and some do not; many take hot runs.
         self.assertGreater(taken, 300)
         self.assertLess(taken, 1500)
+        self.assertGreater(in_runs, 150)
 
     def test_a_large_users_file(self):
         from tests.bench.bench_yaml import users_yaml

@@ -111,7 +111,8 @@ class YAMLTestSuiteTest(unittest.TestCase):
 
     def test_the_hot_steps_change_no_outcome(self):
         # Every case, valid or not, read with and without the hot steps (miniyaml's
-        # one-regular-expression steps for usual pairs): the same data, or the same error.
+        # one-regular-expression steps for usual pairs) and hot runs (whole entries of a
+        # sequence at once): the same data, or the same error.
         for case in cases(self.folder):
             text = case.source.decode("utf-8")
             for nodes in (False, True):
