@@ -16,7 +16,7 @@ indentation, and whatever else the parser cannot read exactly.
 
 import gc
 import re
-from itertools import accumulate, chain, compress, repeat
+from itertools import accumulate, chain, compress, repeat, starmap
 from operator import itemgetter
 from typing import List, NamedTuple, Tuple
 
@@ -31,6 +31,7 @@ MAX_INT_DIGITS = 4000
 # Characters YAML allows in a stream (c-printable, less the byte-order mark).
 _INVALID_CHARACTER = re.compile(
     r"[^\t\n\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_VALID_ASCII = b"\t\n\r" + bytes(range(0x20, 0x7F))
 _INVALID_TABLE = dict.fromkeys(
     [code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)]
     + [0x7F] + [code for code in range(0x80, 0xA0) if code != 0x85]
@@ -194,7 +195,9 @@ def _hot_run(doc, index, indent, column):
                                                                        repeat(size)))))
         if None in columns:
             return refused
-        return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
+        if size > _MAX_ENTRY_MAKER:
+            return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
+        return list(starmap(_entry_maker(size)(*keys), zip(*columns))), lines
     values = _run_values(values)
     if values is None:
         return refused
@@ -208,6 +211,30 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
+
+
+_entry_makers = {}
+# Python 3.6 takes at most 255 arguments in a call.
+_MAX_ENTRY_MAKER = 200
+
+
+def _entry_maker(size):
+    """A function that, given ``size`` keys, returns a function of ``size`` values making the
+    dict of those keys and values: a dict display, about twice as fast as ``dict(zip(...))``.
+
+    Its source is made from ``size`` alone (names ``k0``, ``v0`` ...): no key's text is ever
+    part of code. The keys must differ.
+    """
+    maker = _entry_makers.get(size)
+    if maker is None:
+        numbers = range(size)
+        source = "def maker(%s):\n    return lambda %s: {%s}\n" % (
+            ", ".join("k%d" % number for number in numbers), ", ".join("v%d" % number for number in numbers),
+            ", ".join("k%d: v%d" % (number, number) for number in numbers))
+        namespace = {}
+        exec(source, namespace)
+        maker = _entry_makers[size] = namespace["maker"]
+    return maker
 
 
 def _run_values(values):
@@ -341,8 +368,13 @@ def _normalized(text):
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # str.translate finds out quickly whether there is any invalid character at all.
-    if len(text.translate(_INVALID_TABLE)) != len(text):
+    # Whether there is any invalid character at all: in ASCII text, the bytes left when every
+    # allowed one is deleted; else what str.translate deletes.
+    try:
+        invalid = bool(text.encode("ascii").translate(None, _VALID_ASCII))
+    except UnicodeEncodeError:
+        invalid = len(text.translate(_INVALID_TABLE)) != len(text)
+    if invalid:
         offset = _INVALID_CHARACTER.search(text).start()
         line_start = text.rfind("\n", 0, offset) + 1
         raise YAMLError("a character YAML does not allow (a control character, a byte-order "

@@ -564,6 +564,15 @@ class HotStepTest(unittest.TestCase):
         # Blank and comment lines are read within the run: all but the last entry are taken.
         self.assertEqual(run_entries_taken(text.replace(line, line + "\n  # c\n")), 499)
 
+    def test_runs_of_entries_with_many_keys(self):
+        for size in (1, 2, 5, 200, 201, 300):
+            entry = "".join("%s  k%d: v%d\n" % ("-" if number == 0 else " ", number, number)
+                            for number in range(size))
+            text = entry * 3
+            with self.subTest(size=size):
+                self.assertEqual(miniyaml.loads(text), [dict(("k%d" % n, "v%d" % n) for n in range(size))] * 3)
+                self.assertEqual(run_entries_taken(text), 2)
+
     def test_a_line_that_is_almost_hot_is_refused_in_linear_time(self):
         # Long runs of words end in a character the hot steps refuse: a
         # backtracking regex would hang here (no timer: a slow machine must
@@ -619,3 +628,33 @@ class LinearTimeTest(unittest.TestCase):
             with self.subTest(case=name):
                 ratio = support.growth(miniyaml.parse, make, size)
                 self.assertLess(ratio, 3.0, "%s: %.2f" % (name, ratio))
+
+
+class InvalidCharacterTest(unittest.TestCase):
+    """Every character outside YAML's c-printable set is refused, in ASCII text and in other text."""
+
+    @staticmethod
+    def printable(code):
+        # YAML 1.2 c-printable; the byte-order mark is allowed at the start only.
+        return (code in (0x09, 0x0A, 0x0D, 0x85) or 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+                or 0xE000 <= code <= 0xFFFD and code != 0xFEFF or 0x10000 <= code <= 0x10FFFF)
+
+    def test_each_character(self):
+        codes = list(range(0, 0x300)) + [0x2028, 0xD800, 0xDFFF, 0xFEFF, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF]
+        for code in codes:
+            if code in (0x0A, 0x0D):
+                continue  # line breaks
+            for other in ("", "\u00e9"):  # the rest of the text ASCII, or not
+                text = "a: %s\nb: x%sy\n" % (other or "c", chr(code))
+                with self.subTest(code=hex(code), other=other):
+                    try:
+                        miniyaml.loads(text)
+                        refused = None
+                    except YAMLError as error:
+                        refused = error
+                    if self.printable(code):
+                        self.assertIsNone(refused)
+                    else:
+                        self.assertIsNotNone(refused)
+                        self.assertEqual((refused.line, refused.column), (2, 5))
+                        self.assertIn("a character YAML does not allow", refused.message)
