@@ -630,9 +630,12 @@ def _shaped_like_the_first(hashes):
         return False
     width = len(first)
     count = len(hashes)
-    if set(map(type, hashes)) != {str} or set(map(len, hashes)) != {width}:
+    try:
+        joined = "".join(hashes)
+    except TypeError:
+        return False  # a value that is not a string: check_hash says so
+    if set(map(len, hashes)) != {width}:
         return False
-    joined = "".join(hashes)
     # $scheme$parameters$salt$key: the salt starts after the third "$".
     salt_start = first.index("$", first.index("$", 1) + 1) + 1
     key_start = first.index("$", salt_start) + 1

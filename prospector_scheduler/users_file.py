@@ -174,7 +174,7 @@ _NOT_EMAIL_MARKS = bytes(byte for byte in range(256) if byte not in b"@.\n")
 # leaves exactly its unprintable characters.
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _COMMON_KEYS_FIRST = ("username", "email", "password", "reset_on_next_run", "password_hash", "disabled")
-_STRING_KEYS = ("password", "password_hash", "email")
+_BOOLEAN_KEYS = ("reset_on_next_run", "disabled")
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
 # (type of the password, type of the hash, reset_on_next_run) that the full check refuses:
 # both given, or a reset with neither.
@@ -243,40 +243,41 @@ def _entries(data, json_text):
 def _entries_of(users, json_text):
     """``_entries`` of the list ``users``; raises TypeError where a type is wrong."""
     count = len(users)
-    # Every key is one of the six, and none is an explicit null, when the
-    # entries hold exactly as many keys as the columns hold values. A column
-    # is read only while some keys are not accounted for (most files give
-    # no password_hash, or no password, and no disabled); a column that no
-    # entry gives is all None and needs no check.
+    # Every key is one of the six, none is an explicit null and no string
+    # value is empty, when the entries hold exactly as many keys as the
+    # columns hold values: the Nones of a boolean column are counted, and
+    # filter drops those of a string column together with every other falsy
+    # value ("", 0, False, []); the joins below (and check_hashes) refuse any
+    # truthy value that is not a string. A column is read only while some
+    # keys are not accounted for (most files give no password_hash, or no
+    # password, and no disabled); a column that no entry gives is all None
+    # and needs no check.
     keys = all_keys = sum(map(len, users))
     nothing = [None] * count
     columns = dict.fromkeys(_COMMON_KEYS_FIRST, nothing)
+    # The values given of each string column, in file order.
+    given_values = dict.fromkeys(_COMMON_KEYS_FIRST, [])
     given = dict.fromkeys(_COMMON_KEYS_FIRST, 0)
     for name in _COMMON_KEYS_FIRST:
         if keys or (name == "username" and count):
             column = list(map(dict.get, users, itertools.repeat(name)))
-            given[name] = len(column) - column.count(None)
+            if name in _BOOLEAN_KEYS:
+                given[name] = len(column) - column.count(None)
+            else:
+                given_values[name] = list(filter(None, column))
+                given[name] = len(given_values[name])
             keys -= given[name]
             if given[name]:
                 columns[name] = column
     if keys or given["username"] != count:
         return None
     usernames, passwords, hashes, emails, resets, disabled = map(columns.get, ENTRY_KEYS)
-    # The values given, Nones left out: filter drops the falsy ones too ("",
-    # 0, False, []), which makes the count fall short; the joins below (and
-    # check_hashes) refuse any other value that is not a string.
-    given_values = {}
-    for name in _STRING_KEYS:
-        given_values[name] = list(filter(None, columns[name])) if given[name] else []
-        if len(given_values[name]) != given[name]:
-            return None
     names = " ".join(usernames)
     values = "".join(itertools.chain(given_values["password"], given_values["email"]))
     if not _printable(names) or not _printable(values):
         return None
-    # The only white space isprintable leaves is the space: none may begin or
-    # end a username, and no username is empty (two spaces in a row).
-    if "  " in names or names[:1] == " " or names[-1:] == " " or (count and not names):
+    # The only white space isprintable leaves is the space: none may begin or end a username.
+    if "  " in names or names[:1] == " " or names[-1:] == " ":
         return None
     if len(set(usernames)) != count:
         return None
@@ -285,7 +286,7 @@ def _entries_of(users, json_text):
     # (no escape makes one), so a pair that went missing shows as a colon too many.
     if json_text is not None and json_text.count(":") != 1 + all_keys + colons:
         return None
-    for name in ("reset_on_next_run", "disabled"):
+    for name in _BOOLEAN_KEYS:
         if given[name] and not _BOOLEAN_OR_NONE.issuperset(map(type, columns[name])):
             return None
     if not _simple_emails(given_values["email"]):

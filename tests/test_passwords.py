@@ -872,3 +872,14 @@ class CheckHashAgreementTest(unittest.TestCase):
         with self.assertRaises(InvalidHashError) as expected:
             passwords.check_hash("$pbkdf2-sha256$1000$short$key")
         self.assertEqual(caught.exception.message, expected.exception.message)
+
+    def test_a_value_that_is_not_a_string_is_named_as_check_hash_names_it(self):
+        hashes = [passwords.hash_password("pw-%d" % n, LOW_PBKDF2) for n in range(3)]
+        for other in (5, None, b"$pbkdf2-sha256$", ["x"]):
+            for position in (0, 2):
+                listed = hashes[:position] + [other] + hashes[position:]
+                with self.subTest(other=other, position=position):
+                    self.assertFalse(passwords._shaped_like_the_first(listed))
+                    with self.assertRaises(InvalidHashError) as caught:
+                        passwords.check_hashes(listed)
+                    self.assertEqual(caught.exception.message, "a password hash must be a string")
