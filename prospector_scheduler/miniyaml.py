@@ -95,6 +95,8 @@ _RUN_QUOTE_OR_NUMBER_FIRSTS = frozenset("\"'0123456789.+")
 _RUN_CONSTANT_FIRSTS = _RUN_FIRSTS - _RUN_STRING_FIRSTS - _RUN_QUOTE_OR_NUMBER_FIRSTS
 _RUN_KEY = re.compile(r'(?:[A-Za-z_][A-Za-z0-9_-]{0,1023}|"[A-Za-z_][A-Za-z0-9_-]{0,1023}")\Z')
 _run_patterns = {}
+# A comment after a value: a blank, '#' and the rest of the line (see _hot_run).
+_RUN_COMMENT_AFTER_VALUE = re.compile(" #[^\n]*").sub
 # How many characters of a run are looked at first (see _hot_run).
 _RUN_SAMPLE = 4096
 
@@ -123,14 +125,14 @@ def _hot_run(doc, index, indent, column):
     spaces), or has nothing to read (blank, or a comment indented no more than the keys).
     A pair has a plain key, or a double-quoted one without escapes, and a one-line value:
     plain of ordinary characters (no tab, '#' or ':', no trailing blank), or quoted
-    without escapes. The run ends before the last entry, so that the line after it is this
+    without escapes; in a run without quotes, a comment may follow the value. The run ends before the last entry, so that the line after it is this
     sequence's next `- `: every entry it takes is complete, and the hot step's look at the
     next line (whether a plain value goes on) has nothing to find, each line with content
     after a pair being indented no more than its key.
 
     Such a run is read column by column, with a few string operations over all its lines
     rather than Python steps per line or character. A line of another kind (a comment
-    after a value, a nested value, an escape, two spaces after the ':') before the line
+    after a quoted value, a nested value, an escape, two spaces after the ':') before the line
     that ends the sequence at the latest (the first indented less than its `- `) refuses
     them all, and so does a repeated key, a null or boolean key, or an integer too long to
     read: the hot steps and the general steps read those lines, and word any error.
@@ -156,6 +158,12 @@ def _hot_run(doc, index, indent, column):
     for part in (block[:sample_end], block) if sample_end > 0 else (block,):
         if "#" in part or " \n" in part or "\n\n" in part:
             part = without_skipped("", part + "\n")[:-1]
+            if "#" in part and '"' not in part and "'" not in part:
+                # Without quotes, a '#' after a blank starts a comment: taken away with the
+                # blanks before it (a line left empty, where only a comment was, is refused below).
+                while "  #" in part:
+                    part = part.replace("  #", " #")
+                part = _RUN_COMMENT_AFTER_VALUE("", part)
             if "#" in part or " \n" in part:
                 return refused
         if "\t" in part:
