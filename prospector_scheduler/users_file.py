@@ -240,7 +240,9 @@ def _entries_of(users, json_text):
     # The values given of each string column, in file order.
     given_values = dict.fromkeys(_COMMON_KEYS_FIRST, [])
     given = dict.fromkeys(_COMMON_KEYS_FIRST, 0)
-    for name in _COMMON_KEYS_FIRST:
+    # The first entry's keys first: when every entry has the same keys, no column is read in vain.
+    first_keys = [name for name in users[0] if name in given and name != "username"] if count else []
+    for name in ["username"] + first_keys + [name for name in _COMMON_KEYS_FIRST[1:] if name not in first_keys]:
         if keys or (name == "username" and count):
             column = list(map(dict.get, users, itertools.repeat(name)))
             if name in _BOOLEAN_KEYS:
