@@ -619,6 +619,64 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class LineStartsTest(unittest.TestCase):
+    """miniyaml._LineStarts: each line's start worked out on demand, as a table made first gives it."""
+
+    def expected(self, lines):
+        starts = [0]
+        for line in lines:
+            starts.append(starts[-1] + len(line))
+        return starts
+
+    def test_every_order_of_asking_gives_the_table(self):
+        import random
+        from unittest import mock
+
+        rng = random.Random(11)
+        for trial in range(200):
+            lines = ["x" * rng.randint(0, 5) for _ in range(rng.randint(0, 40))]
+            expected = self.expected(lines)
+            text = "\n".join(lines)
+            with self.subTest(trial=trial, lines=len(lines)), \
+                    mock.patch.object(miniyaml, "_STARTS_CHUNK", rng.choice([1, 2, 3, 7, 4096])):
+                starts = miniyaml._LineStarts(lines)
+                asked = list(range(len(lines) + 1)) * 2
+                rng.shuffle(asked)
+                for index in asked:
+                    if rng.random() < 0.2:
+                        # A start found otherwise, as a hot run notes where it ended.
+                        noted = rng.randint(0, len(lines))
+                        starts.note(noted, expected[noted] + noted)
+                    self.assertEqual(starts[index], expected[index], index)
+                    # Line ``index`` starts at starts[index] + index in the text.
+                    if index < len(lines):
+                        self.assertEqual(text[starts[index] + index:].split("\n")[0], lines[index])
+                for index in (-1, len(lines) + 1):
+                    with self.assertRaises(KeyError):
+                        starts[index]
+
+    def test_a_large_file_read_by_hot_runs_works_out_few_starts(self):
+        from unittest import mock
+
+        text = "users:\n" + "".join("  - username: u%d\n    password: p%d\n" % (n, n) for n in range(20000))
+        documents = []
+        original = miniyaml._LineStarts
+
+        class Recording(original):
+            __slots__ = ()
+
+            def __init__(self, lines):
+                original.__init__(self, lines)
+                documents.append(self)
+
+        with mock.patch.object(miniyaml, "_LineStarts", Recording):
+            data = miniyaml.loads(text)
+        self.assertEqual(len(data["users"]), 20000)
+        [starts] = documents
+        # A table of every line would hold 40,002 starts; the runs leave all but a few unasked.
+        self.assertLess(len(starts), 2 * miniyaml._STARTS_CHUNK + 100)
+
+
 class LinearTimeTest(unittest.TestCase):
     """Parsing takes time linear in the input: doubling it about doubles the work (issue 9.13).
 
