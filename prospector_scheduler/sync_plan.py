@@ -12,12 +12,14 @@ plan into the rows to write.
 """
 
 import collections
+import collections.abc
 import types
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_, is_not, itemgetter
-from typing import Any, List, NamedTuple, Optional, Tuple
+from operator import is_, is_not, itemgetter
+from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from prospector_scheduler.errors import DataError, ErrorList
+from prospector_scheduler.user_entries import UserEntries
 
 CREATE = "created"
 RESET = "password reset"
@@ -30,7 +32,6 @@ CHANGES = (CREATE, RESET, DISABLE, ENABLE)
 # What the summary counts, in its order.
 KINDS = (CREATE, RESET, DISABLE, ENABLE, UNCHANGED, NOT_IN_FILE)
 
-_new_tuple = tuple.__new__
 # What a lookup of a username that the database does not hold gives.
 _NEW = object()
 
@@ -53,15 +54,10 @@ class StoredUsers(NamedTuple):
     disabled: Any = types.MappingProxyType({})
 
 
-# A 100,000-user nightly run plans every user twice over: these run in C, not one Python step per user.
-_username = attrgetter("username")
-_resets = attrgetter("reset_on_next_run")
-_disabled = attrgetter("disabled")
-
-
 def hashes_wanted(entries):
     """The usernames whose stored hash a plan may need: those the file asks to reset."""
-    return list(map(_username, filter(_resets, entries)))
+    entries = UserEntries.of(entries)
+    return list(compress(entries.column("username"), entries.column("reset_on_next_run")))
 
 
 class Check(NamedTuple):
@@ -132,6 +128,64 @@ class Action(NamedTuple):
         )
 
 
+class Actions(collections.abc.Sequence):
+    """``Plan.actions``: the action of every entry of the file, in file order, made when asked for.
+
+    ``decided`` maps the index of each entry that asks for something (a new
+    user, a reset, a disabled key, a disabled user) to its ``Action``. Every
+    other entry's action is the same: unchanged, of an enabled user of the
+    database whose email is ``stored_emails[index]``; it is made on access,
+    so that a nightly run of 100,000 unchanged users makes none of them. It
+    compares equal to a list or tuple of the same actions.
+    """
+
+    __slots__ = ("entries", "stored_emails", "decided")
+
+    def __init__(self, entries, stored_emails, decided=None):
+        self.entries = entries  # user_entries.UserEntries
+        self.stored_emails = stored_emails
+        self.decided = {} if decided is None else decided
+
+    def __len__(self):
+        return len(self.stored_emails)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("Actions index out of range")
+        action = self.decided.get(index)
+        if action is None:
+            entry = self.entries[index]
+            action = Action(entry.username, entry, self.stored_emails[index], None, (), None)
+        return action
+
+    def __iter__(self):
+        return map(self.__getitem__, range(len(self)))
+
+    def __add__(self, other):
+        return list(self) + list(other)
+
+    def __radd__(self, other):
+        return list(other) + list(self)
+
+    def __eq__(self, other):
+        if isinstance(other, (Actions, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "Actions(%r)" % list(self)
+
+
 # Action.changes by position: an item of a tuple is cheaper to get than an attribute.
 _changes_of_action = itemgetter(Action._fields.index("changes"))
 
@@ -148,7 +202,7 @@ class Plan(NamedTuple):
     (None: searched when asked).
     """
 
-    actions: List[Action]
+    actions: Sequence[Action]  # Actions, or a list
     missing: List[Action] = []
     changing: Optional[List[Action]] = None
 
@@ -210,7 +264,9 @@ def checks_needed(entries, stored, answered=()):
     hashes that changed meanwhile are checked again.
     """
     checks = []
-    for entry in filter(_resets, entries):
+    entries = UserEntries.of(entries)
+    for index in compress(range(len(entries)), entries.column("reset_on_next_run")):
+        entry = entries[index]
         if entry.password is None or entry.username not in stored.emails:
             continue
         stored_hash = stored.hashes[entry.username]
@@ -236,25 +292,25 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
     """
     errors = []
     emails = stored.emails
+    entries = UserEntries.of(entries)
     count = len(entries)
-    usernames = list(map(_username, entries))
+    usernames = entries.column("username")
     stored_emails = list(map(emails.get, usernames, repeat(_NEW)))
     # Most entries of a nightly run ask for nothing: a user of the database,
-    # enabled, without a reset or a disabled key. Every action is first made
-    # such (in C, column by column, with no Python-level step per user); the
-    # loop decides the entries that ask for something.
-    actions = list(map(_new_tuple, repeat(Action), zip(
-        usernames, entries, stored_emails, repeat(None), repeat(()), repeat(None))))
+    # enabled, without a reset or a disabled key. Such an action is made only
+    # when asked for (see Actions); the loop decides the entries that ask for
+    # something, found column by column in C with no Python-level step per user.
+    actions = Actions(entries, stored_emails)
     # The indexes of the entries that ask for something; each column is
     # searched only when a cheap count (identity comparisons) shows it must be.
     asking = set()
     new_users = stored_emails.count(_NEW)
     if new_users:
         asking.update(compress(range(count), map(is_, stored_emails, repeat(_NEW))))
-    resets = list(map(_resets, entries))
+    resets = entries.column("reset_on_next_run")
     if any(resets):
         asking.update(compress(range(count), resets))
-    disabled_given = list(map(_disabled, entries))
+    disabled_given = entries.column("disabled")
     if disabled_given.count(None) != count:
         asking.update(compress(range(count), map(is_not, disabled_given, repeat(None))))
     if not stored.disabled.keys().isdisjoint(usernames):
@@ -266,13 +322,13 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
         if entry.username not in emails:
             if disabled:
                 # A user created disabled needs no password: it can get one when it is enabled.
-                actions[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE, DISABLE), None)
+                actions.decided[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE, DISABLE), None)
                 continue
             if entry.password is None and entry.password_hash is None:
                 errors.append(DataError('users[%d]: "%s" is a new user and needs a password or a password_hash'
                                         % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
-            actions[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE,), None)
+            actions.decided[index] = Action(entry.username, entry, None, entry.password_hash, (CREATE,), None)
             continue
         disabled_before = stored.disabled.get(entry.username)
         changes = []
@@ -301,11 +357,11 @@ def plan_sync(entries, stored, current, source, disable_missing=False, max_disab
                     % (index, entry.username), source, *_place(entry, index, place_of)))
                 continue
             changes.append(ENABLE)
-        actions[index] = Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
+        actions.decided[index] = Action(entry.username, entry, emails[entry.username], given_hash, tuple(changes),
                                 disabled_before)
     if errors:
         raise ErrorList(errors)
-    changing = list(filter(_changes_of_action, map(actions.__getitem__, asking)))
+    changing = list(filter(_changes_of_action, map(actions.decided.get, asking)))
     missing = []
     # Usernames are unique in a users file: every stored user is in it when as many of its entries are.
     not_in_file = () if count - new_users == len(emails) else emails.keys() - set(usernames)

@@ -30,8 +30,9 @@ import typing
 from prospector_scheduler import config_schema
 from prospector_scheduler.config_schema import WRONG
 from prospector_scheduler.errors import DataError
+from prospector_scheduler.user_entries import UserEntries, UserEntry
 
-__all__ = ["UserEntry", "UsersFile", "FORMATS", "read", "parse", "quick_check", "full_check"]
+__all__ = ["UserEntry", "UserEntries", "UsersFile", "FORMATS", "read", "parse", "quick_check", "full_check"]
 
 FORMATS = config_schema.FORMATS
 
@@ -48,20 +49,6 @@ CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 SPACE_OR_CONTROL = re.compile("[\\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-class UserEntry(typing.NamedTuple):
-    """One validated entry of the users file (``line``/``column`` are None for JSON)."""
-
-    username: str
-    password: typing.Optional[str]
-    password_hash: typing.Optional[str]
-    email: typing.Optional[str]
-    reset_on_next_run: bool
-    line: typing.Optional[int]
-    column: typing.Optional[int]
-    # True: disable the user; False: enable it; None (absent): leave its state as it is.
-    disabled: typing.Optional[bool] = None
-
-
 class UsersFile(typing.NamedTuple):
     """A read and validated users file: where it came from, and its entries.
 
@@ -72,7 +59,7 @@ class UsersFile(typing.NamedTuple):
     """
 
     source: str
-    entries: typing.List[UserEntry]
+    entries: UserEntries
     place_of: typing.Optional[typing.Callable[[int], typing.Tuple[typing.Optional[int], typing.Optional[int]]]] = None
 
 
@@ -153,7 +140,7 @@ def check(document):
     checker = config_schema.Checker(document)
     entries = _check_top(document.top, checker)
     checker.raise_errors()
-    return entries
+    return UserEntries.of(entries)
 
 
 # --- the quick check ---------------------------------------------------------
@@ -176,11 +163,6 @@ _PRINTABLE_ASCII = bytes(range(0x20, 0x7F))
 _COMMON_KEYS_FIRST = ("username", "email", "password", "reset_on_next_run", "password_hash", "disabled")
 _BOOLEAN_KEYS = ("reset_on_next_run", "disabled")
 _BOOLEAN_OR_NONE = frozenset([bool, type(None)])
-# (type of the password, type of the hash, reset_on_next_run) that the full check refuses:
-# both given, or a reset with neither.
-_SECRETS_IN_DOUBT = frozenset([(str, str, reset) for reset in (True, False, None)]
-                              + [(type(None), type(None), True)])
-
 try:
     _is_ascii = str.isascii
 except AttributeError:  # Python 3.6: every text takes str.isprintable
@@ -258,7 +240,9 @@ def _entries_of(users, json_text):
     # The values given of each string column, in file order.
     given_values = dict.fromkeys(_COMMON_KEYS_FIRST, [])
     given = dict.fromkeys(_COMMON_KEYS_FIRST, 0)
-    for name in _COMMON_KEYS_FIRST:
+    # The first entry's keys first: when every entry has the same keys, no column is read in vain.
+    first_keys = [name for name in users[0] if name in given and name != "username"] if count else []
+    for name in ["username"] + first_keys + [name for name in _COMMON_KEYS_FIRST[1:] if name not in first_keys]:
         if keys or (name == "username" and count):
             column = list(map(dict.get, users, itertools.repeat(name)))
             if name in _BOOLEAN_KEYS:
@@ -295,8 +279,7 @@ def _entries_of(users, json_text):
     if max(map(len, given_values["password"]), default=0) * 4 > MAX_PASSWORD_BYTES:
         return None
     if given["password_hash"] or (given["reset_on_next_run"] and True in resets):
-        # (password given, hash given, reset) of every entry, as few distinct triples.
-        if set(zip(map(type, passwords), map(type, hashes), resets)) & _SECRETS_IN_DOUBT:
+        if _secrets_in_doubt(count, given, passwords, hashes, resets):
             return None
         # check_hashes refuses any value that is not a string.
         if not _valid_hashes(given_values["password_hash"]):
@@ -305,10 +288,34 @@ def _entries_of(users, json_text):
         resets = [False] * count
     elif given["reset_on_next_run"] != count:
         resets = list(map(operator.is_, resets, itertools.repeat(True)))
-    nowhere = itertools.repeat(None)
-    # tuple.__new__ straight from map: no Python-level call per user.
-    fields = zip(usernames, passwords, hashes, emails, resets, nowhere, nowhere, disabled)
-    return list(map(tuple.__new__, itertools.repeat(UserEntry), fields))
+    return UserEntries({"username": usernames, "password": passwords, "password_hash": hashes, "email": emails,
+                        "reset_on_next_run": resets, "line": nothing, "column": nothing, "disabled": disabled})
+
+
+def _secrets_in_doubt(count, given, passwords, hashes, resets):
+    """Whether an entry gives both a password and a password_hash, or asks for a reset with neither.
+
+    Here a password or hash is either None or given (a value the other
+    checks accept or refuse), and ``given`` counts the given ones: an entry
+    with both is counted twice, so ``given password + given hash - entries
+    with either`` is the number with both. The entries with neither are
+    counted by identity comparisons in C, and only when both columns are given.
+    """
+    absent = operator.is_
+    nothing = itertools.repeat(None)
+    neither = None  # the entries with neither, as booleans, when counted
+    if given["password"] and given["password_hash"]:
+        neither = list(map(operator.and_, map(absent, passwords, nothing), map(absent, hashes, nothing)))
+        with_neither = neither.count(True)
+    else:
+        with_neither = count - given["password"] - given["password_hash"]
+    if given["password"] + given["password_hash"] != count - with_neither:
+        return True  # some entry gives both
+    if not with_neither or not given["reset_on_next_run"]:
+        return False
+    if neither is None:
+        neither = list(map(operator.and_, map(absent, passwords, nothing), map(absent, hashes, nothing)))
+    return True in map(operator.and_, neither, map(absent, resets, itertools.repeat(True)))
 
 
 def _simple_emails(emails):

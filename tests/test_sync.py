@@ -102,6 +102,28 @@ class SourceDigestTest(support.TemporaryDirectoryTestCase):
         # The order of the entries counts.
         self.assertNotEqual(sync.source_digest(entries[::-1]), sync.source_digest(entries))
 
+    def test_entries_that_all_have_the_same_flags_and_those_that_differ_in_one(self):
+        # The digest takes a shortcut when every entry has the same flags, or every entry an email.
+        kinds = every_kind_of_entry()
+        for kind in kinds:
+            alike = [kind._replace(username="u%d" % n, email=email)
+                     for n, email in enumerate(("a@b.example", None, "c@d.example"))]
+            with_email = [entry._replace(email="x@y.example") for entry in alike]
+            for entries in (alike, with_email, alike[:1]):
+                with self.subTest(flags=(kind.password, kind.password_hash, kind.reset_on_next_run, kind.disabled),
+                                  entries=len(entries), emails=[entry.email for entry in entries]):
+                    self.assertEqual(sync.source_digest(entries), digest_by_definition(entries))
+            # One flag of the last entry differs from the others'.
+            for field, other in (("password", None if kind.password else "pw"),
+                                 ("password_hash", None if kind.password_hash else "$scrypt$x"),
+                                 ("reset_on_next_run", not kind.reset_on_next_run),
+                                 ("disabled", {None: True, True: False, False: None}[kind.disabled])):
+                entries = alike[:-1] + [alike[-1]._replace(**{field: other})]
+                with self.subTest(flags=(kind.password, kind.password_hash, kind.reset_on_next_run, kind.disabled),
+                                  last_differs_in=field):
+                    self.assertEqual(sync.source_digest(entries), digest_by_definition(entries))
+                    self.assertNotEqual(sync.source_digest(entries), sync.source_digest(alike))
+
     def test_the_text_it_digests(self):
         import hashlib
 

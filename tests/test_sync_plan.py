@@ -275,6 +275,40 @@ class DisabledTest(unittest.TestCase):
                         self.assertEqual(action.changes, ())
                         self.assertEqual(action.disabled_before, LOCKING.disabled.get(one.username))
 
+    def test_actions_of_unchanged_users_are_made_when_asked_for(self):
+        entries = [entry("ann", "pw-ann-1", email="other@example.com"), entry("new", "pw-new-1"), entry("ben"),
+                   entry("cid", "pw-cid-1", reset=True), entry("dee"), entry("eve", disabled=True)]
+        plan = sync_plan.plan_sync(entries, LOCKING, {("cid", "$stored$cid"): True}, SOURCE)
+        actions = plan.actions
+        # Decided: the new user, the reset asked for, the disabled users; the others are made on access.
+        self.assertEqual(sorted(actions.decided), [1, 3, 4, 5])
+        expected = [
+            sync_plan.Action("ann", entries[0], None, None, (), None),
+            sync_plan.Action("new", entries[1], None, None, (CREATE,), None),
+            sync_plan.Action("ben", entries[2], None, None, (), None),
+            sync_plan.Action("cid", entries[3], None, None, (), None),
+            sync_plan.Action("dee", entries[4], None, None, (), "2024-05-01T02:00:00Z"),
+            sync_plan.Action("eve", entries[5], None, None, (), "2024-05-02T02:00:00Z"),
+        ]
+        self.assertEqual(len(actions), 6)
+        self.assertEqual(list(actions), expected)
+        self.assertEqual(actions, expected)
+        self.assertEqual(expected, actions)
+        self.assertNotEqual(actions, expected[:-1])
+        for index in range(-6, 6):
+            with self.subTest(index=index):
+                self.assertEqual(actions[index], expected[index])
+                self.assertEqual(tuple(actions[index]), tuple(expected[index]))
+        for index in (6, -7):
+            with self.subTest(index=index), self.assertRaises(IndexError):
+                actions[index]
+        self.assertEqual(actions[1:3], expected[1:3])
+        self.assertEqual(actions + plan.missing, expected + plan.missing)
+        self.assertEqual(plan.missing + actions, plan.missing + expected)
+        self.assertEqual([action.username for action in plan.of_kind(UNCHANGED)], ["ann", "ben", "cid", "dee", "eve"])
+        self.assertTrue(actions[0].email_differs)
+        self.assertNotIn("pw-", repr(actions))
+
     def test_places_are_asked_for_errors_only(self):
         asked = []
 

@@ -726,6 +726,39 @@ class QuickCheckTest(unittest.TestCase):
             self.assertIsNone(users_file.quick_check(text, "yaml"))
             self.assertEqual([entry.username for entry in users_file.parse(text.encode("utf-8"), "u.yaml")], ["a"])
 
+    def test_entries_that_give_both_secrets_or_a_reset_without_one(self):
+        # The quick check tells these by counts over the columns; the full check refuses both kinds.
+        good_hash = passwords.hash_password("pw", passwords.Policy("pbkdf2-sha256", 1, 8, 1, 1000))
+        pw, hashed, neither = {"password": "pw-1"}, {"password_hash": good_hash}, {}
+        both = {"password": "pw-2", "password_hash": good_hash}
+        reset, kept = {"reset_on_next_run": True}, {"reset_on_next_run": False}
+        # (label, the entries' secrets and resets, accepted)
+        cases = [
+            ("passwords and hashes", [pw, hashed, pw, hashed], True),
+            ("hashes only", [hashed, hashed], True),
+            ("one without either", [pw, hashed, neither], True),
+            ("hashes and one without either", [hashed, neither, hashed], True),
+            ("passwords and one without either", [neither, pw], True),
+            ("both in one of them", [pw, hashed, both], False),
+            ("both in the first", [both, pw, hashed], False),
+            ("both, no hash elsewhere", [pw, pw, both], False),
+            ("both, no password elsewhere", [hashed, both], False),
+            ("both and one without either", [pw, both, neither, hashed], False),
+            ("resets with a secret", [dict(pw, **reset), dict(hashed, **reset), neither], True),
+            ("a reset without either, both columns given", [pw, hashed, dict(neither, **reset)], False),
+            ("a reset without either, hashes only", [hashed, dict(neither, **reset)], False),
+            ("a reset without either, passwords only", [dict(pw, **reset), dict(neither, **reset)], False),
+            ("a reset without either, alone", [dict(neither, **reset)], False),
+            ("reset false without either", [dict(hashed, **reset), dict(neither, **kept), pw], True),
+        ]
+        for label, secrets, accepted in cases:
+            users = [dict(secret, username="u%d" % n) for n, secret in enumerate(secrets)]
+            text = json.dumps({"users": users})
+            for format, document in (("json", text), ("yaml", yaml_text({"users": users}, None))):
+                with self.subTest(label, format=format):
+                    self.assertEqual(self.assert_agree(document, format) is not None, accepted)
+                    self.assertEqual(self.full_check(document, format) is not None, accepted)
+
     def test_a_large_valid_file_takes_the_quick_check(self):
         users = ['{"username": "u%d", "password": "pw-%d-long", "email": "u%d@example.com"}' % (n, n, n)
                  for n in range(500)]
