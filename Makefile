@@ -1,10 +1,10 @@
-# prospector-scheduler: make test | test-all | bench | dist | check-install | check-passlib | clean
+# prospector-scheduler: make test | test-all | bench | count-instructions | dist | check-install | check-passlib | clean
 PYTHON ?= python3
 # -E -s -S: no PYTHON* variables, no user or site packages (an installed PyYAML can never be used
 # by accident); -W error: every warning fails the run.
 ISOLATED = -E -s -S -W error
 
-.PHONY: test test-all bench dist check-install check-passlib clean
+.PHONY: test test-all bench count-instructions dist check-install check-passlib clean
 
 # TESTS: test modules, classes or methods to run instead of the whole suite, e.g. TESTS=tests.test_cli
 TESTS =
@@ -17,6 +17,13 @@ test-all:
 
 bench:
 	$(PYTHON) -E -s -S -m tests.bench
+
+# Issue 11's no-op sync and its floor in instructions under valgrind's callgrind (repeatable where
+# wall-clock time is not); minutes, not part of test or bench. COUNT_ARGS, e.g. COUNT_ARGS="--users 2000".
+COUNT_ARGS =
+
+count-instructions:
+	$(PYTHON) -E -s -S -m tests.bench.count_instructions $(COUNT_ARGS)
 
 # dist/prospector-scheduler.pyz (+ .sha256), the wheel and the sdist (in a git checkout), built with
 # the standard library alone and reproducibly (SOURCE_DATE_EPOCH, else the last commit's time).
