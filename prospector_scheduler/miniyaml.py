@@ -154,23 +154,28 @@ def _hot_run(doc, index, indent, column):
     lines = block.count("\n") + 1
     doc.before.note(index + lines, end + 1)  # where the line after the block starts
     refused = (), lines
-    # Most refusals show in the first lines already (a comment after each value, say):
-    # those are looked at first, so that a refused run costs little.
-    sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
-    for part in (block[:sample_end], block) if sample_end > 0 else (block,):
-        if "#" in part or " \n" in part or "\n\n" in part:
-            part = without_skipped("", part + "\n")[:-1]
-            if "#" in part and '"' not in part and "'" not in part:
-                # Without quotes, a '#' after a blank starts a comment: taken away with the
-                # blanks before it (a line left empty, where only a comment was, is refused below).
-                while "  #" in part:
-                    part = part.replace("  #", " #")
-                part = _RUN_COMMENT_AFTER_VALUE("", part)
-            if "#" in part or " \n" in part:
-                return refused
-        if "\t" in part:
+    if block[column] == "{":
+        block = _flow_run_as_block(block, column)
+        if block is None:
             return refused
-    block = part
+    else:
+        # Most refusals show in the first lines already (a comment after each value, say):
+        # those are looked at first, so that a refused run costs little.
+        sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
+        for part in (block[:sample_end], block) if sample_end > 0 else (block,):
+            if "#" in part or " \n" in part or "\n\n" in part:
+                part = without_skipped("", part + "\n")[:-1]
+                if "#" in part and '"' not in part and "'" not in part:
+                    # Without quotes, a '#' after a blank starts a comment: taken away with the
+                    # blanks before it (a line left empty, where only a comment was, is refused below).
+                    while "  #" in part:
+                        part = part.replace("  #", " #")
+                    part = _RUN_COMMENT_AFTER_VALUE("", part)
+                if "#" in part or " \n" in part:
+                    return refused
+            if "\t" in part:
+                return refused
+        block = part
     count = block.count("\n") + 1
     if block[-1] == " " or block.count(":") != count:
         return refused
@@ -221,6 +226,26 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
+
+
+def _flow_run_as_block(block, column):
+    """A hot run's lines of one-line flow mappings, ``- {key: value, key: value}`` with their
+    `{` at ``column``, written as the compact block mappings they equal (``- key: value``, then
+    ``key: value`` lines, the keys at ``column``); None where that is not plainly so.
+
+    Each line must be its entry's whole flow mapping, pairs parted by ", ", and no value may
+    hold a flow indicator (``,[]{}``), a '#', a tab or a blank at its end: then a value means
+    in a flow mapping what it means in a block one (a plain value of these characters ends at
+    the same place, a quoted one is quoted alike), and the run's own checks take the rest.
+    """
+    if "#" in block or "\t" in block or "[" in block or "]" in block or block[-1] != "}":
+        return None
+    head = block[:column]  # the indentation, the '-' and the blanks after it
+    body = block[column + 1:-1].replace("}\n" + head + "{", "\n")
+    if "{" in body or "}" in body or body.count(",") != body.count(", "):
+        return None
+    block = head + body.replace("\n", "\n" + head).replace(", ", "\n" + " " * column)
+    return None if " \n" in block else block
 
 
 _entry_makers = {}
@@ -1309,19 +1334,19 @@ def _block_sequence(doc, index, indent, depth):
             if position != column:
                 column = position
                 line_match, after_dash = _hot_pair(position)
+            if index >= run_from:
+                entries, lines_read = _hot_run(doc, index, indent, position)
+                if entries:
+                    # Whole entries at once; the line after them is this sequence's next
+                    # `- `, whose entry takes the steps below.
+                    items.extend(entries)
+                    index += lines_read
+                    run_from = index + 1
+                    continue
+                run_from = index + lines_read
             if char == "{":
                 value, next_index = _block_flow(doc, index, position, indent, depth + 1)
             else:
-                if index >= run_from:
-                    entries, lines_read = _hot_run(doc, index, indent, position)
-                    if entries:
-                        # Whole entries at once; the line after them is this sequence's next
-                        # `- `, whose entry takes the steps below.
-                        items.extend(entries)
-                        index += lines_read
-                        run_from = index + 1
-                        continue
-                    run_from = index + lines_read
                 hot = after_dash(text, before[index] + index + position)
                 if hot is not None:
                     value, next_index = _block_mapping(doc, index, position, depth + 1, hot, line_match)

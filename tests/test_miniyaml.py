@@ -274,7 +274,32 @@ RUN_TABLE = [
     ("users:\n  - username: a\n    username: b\n  - username: c\n", None),
     ("users:\n  - username: a\n    password: \"x\\ty\"\n  - username: c\n", 0),
     ("users:\n  - username: a\n    password: b\n      c\n  - username: d\n", 0),
-    ("users:\n  - {username: a}\n  - {username: b}\n", 0),
+    # Entries written as one-line flow mappings: taken as the block mappings they equal.
+    ("users:\n  - {username: a}\n  - {username: b}\n", 1),
+    ("users:\n  - {username: a, password: \"b c\", n: 1}\n  - {username: d, password: 'e', n: 2}\n  - {x: y}\n", 2),
+    ("users:\n    -   {username: a, on: true}\n    -   {username: b, on: null}\n    -   {username: c}\n", 2),
+    ("users:\n- {username: a}\n- {username: b, email: c@d.e}\nother: 1\n", 1),
+    # ... and refused where a value may mean otherwise in a flow mapping, or the line is not one entry.
+    ("users:\n  - {username: a,b}\n  - {username: c}\n  - {username: d}\n", 0),
+    ("users:\n  - {username: a, password: \"b, c\"}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, password: \"{b}\"}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, roles: [x]}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a}  # c\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, }\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a ,n: 1}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a , n: 1}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - { username: a }\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a,\n     n: 1}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a\n    , n: 1}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a}\n    n: 1\n  - {username: d}\n  - {username: e}\n", None),
+    ("users:\n  - {username: a}\n  - username: d\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, username: b}\n  - {username: d}\n  - {username: e}\n", None),
+    ("users:\n  - {\"username\":a}\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, n: }\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a, ? n}\n  - {username: d}\n  - {username: e}\n", None),
+    ("users:\n  - {username: a}\n  - {}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a}\n\n  - {username: d}\n  - {username: e}\n", 0),
+    ("users:\n  - {username: a}\n  - {username: d\t}\n  - {username: e}\n", 0),
 ]
 
 # (document, how many of its pairs the hot steps take).
