@@ -164,7 +164,8 @@ def _hot_run(doc, index, indent, column):
         sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
         for part in (block[:sample_end], block) if sample_end > 0 else (block,):
             if "#" in part or " \n" in part or "\n\n" in part:
-                part = without_skipped("", part + "\n")[:-1]
+                if " \n" in part or "\n\n" in part or _comment_line_in(part, column):
+                    part = without_skipped("", part + "\n")[:-1]
                 if "#" in part and '"' not in part and "'" not in part:
                     # Without quotes, a '#' after a blank starts a comment: taken away with the
                     # blanks before it (a line left empty, where only a comment was, is refused below).
@@ -226,6 +227,18 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
+
+
+def _comment_line_in(part, column):
+    """Whether a line of ``part`` after its first is a comment indented no more than ``column``.
+
+    A few substring searches, far cheaper than the pattern that takes such lines away, which
+    a '#' after values alone (the usual comment) need not run.
+    """
+    for spaces in range(column + 1):
+        if "\n" + " " * spaces + "#" in part:
+            return True
+    return False
 
 
 def _flow_run_as_block(block, column):

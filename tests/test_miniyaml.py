@@ -267,6 +267,12 @@ RUN_TABLE = [
     ("users:\n  - username: a  # it's\n  - username: b\n  - username: c\n", 0),
     ("users:\n  - username: a#b\n  - username: b\n  - username: c\n", 0),
     ("users:\n  - username: a\n      # deeper\n  - username: b\n  - username: c\n", 0),
+    # Lines with nothing to read, each alone: an empty line, blanks only, comments at the keys' column and at 0.
+    ("users:\n  - username: a\n\n  - username: b\n  - username: c\n", 2),
+    ("users:\n  - username: a\n   \n  - username: b\n  - username: c\n", 2),
+    ("users:\n  - username: a\n    # at the keys\n    password: b\n  - username: c\n  - username: d\n", 2),
+    ("users:\n  - username: a\n# at the margin\n    password: b\n  - username: c\n  - username: d\n", 2),
+    ("users:\n  - username: a  # after a value\n    # at the keys\n  - username: c\n  - username: d\n", 2),
     ("users:\n  - username: # c\n  - username: b\n  - username: c\n", 0),
     # A line of another kind refuses all the lines up to where the sequence ends.
     ("users:\n  - username: a\n    roles:\n      - x\n  - username: b\n  - username: c\n", 0),
