@@ -103,17 +103,20 @@ _RUN_SAMPLE = 4096
 
 
 def _run_patterns_of(indent, column):
-    """The ``search`` and ``sub`` methods of the patterns of a hot run (see ``_hot_run``): a
-    line break before a line indented less than the run's `- ` (where the sequence ends, at
-    the latest), and a line with nothing to read (after its line break)."""
+    """The ``search``, ``sub`` and ``search`` methods of the patterns of a hot run (see
+    ``_hot_run``): a line break before a line indented less than the run's `- ` (where the
+    sequence ends, at the latest); a line with nothing to read (after its line break); and
+    a comment line among those."""
     found = _run_patterns.get((indent, column))
     if found is None:
         # A blank line, or a comment indented no more than the keys (deeper, the general
         # steps decide whether it ends the plain value before it).
-        skip = "[ ]*|[ ]{0,%d}#[^\n]*" % column
+        comment = "[ ]{0,%d}#" % column
+        skip = "[ ]*|%s[^\n]*" % comment
         found = _run_patterns[(indent, column)] = (
             re.compile("\n[^ \n#%s]" % ("" if indent else "-")).search,
-            re.compile("\n(?:%s)(?=\n)" % skip).sub)
+            re.compile("\n(?:%s)(?=\n)" % skip).sub,
+            re.compile("\n" + comment).search)
     return found
 
 
@@ -143,7 +146,7 @@ def _hot_run(doc, index, indent, column):
     """
     text = doc.text
     start = doc.before[index] + index
-    run_end, without_skipped = _run_patterns_of(indent, column)
+    run_end, without_skipped, comment_line = _run_patterns_of(indent, column)
     found = run_end(text, start)
     end = found.start() if found is not None else len(text)
     # Up to the last entry's `- `.
@@ -164,7 +167,9 @@ def _hot_run(doc, index, indent, column):
         sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
         for part in (block[:sample_end], block) if sample_end > 0 else (block,):
             if "#" in part or " \n" in part or "\n\n" in part:
-                if " \n" in part or "\n\n" in part or _comment_line_in(part, column):
+                # (A search for such lines costs far less than taking them away: a '#' after
+                # values alone, the usual comment, need not run that.)
+                if " \n" in part or "\n\n" in part or comment_line(part):
                     part = without_skipped("", part + "\n")[:-1]
                 if "#" in part and '"' not in part and "'" not in part:
                     # Without quotes, a '#' after a blank starts a comment: taken away with the
@@ -227,18 +232,6 @@ def _hot_run(doc, index, indent, column):
             return refused  # a repeated key
         entries.append(entry)
     return entries, lines
-
-
-def _comment_line_in(part, column):
-    """Whether a line of ``part`` after its first is a comment indented no more than ``column``.
-
-    A few substring searches, far cheaper than the pattern that takes such lines away, which
-    a '#' after values alone (the usual comment) need not run.
-    """
-    for spaces in range(column + 1):
-        if "\n" + " " * spaces + "#" in part:
-            return True
-    return False
 
 
 def _flow_run_as_block(block, column):
