@@ -4,7 +4,9 @@ The floor is what no implementation can avoid, measured in the same run:
 json.load of the same JSON file plus one SELECT of every user. The sync runs
 in-process through cli.main (as the tool does, minus interpreter start-up),
 with JSON input (goal 2x), JSON whose entries give password_hash instead of
-password (goal 2x) and YAML input (goal 3x the JSON floor). Each sync is
+password (goal 2x) and YAML input (goal 3x the JSON floor), in the README's
+shape and then in every shape of bench_yaml (quoted, commented, flow-style ...,
+three rounds each). Each sync is
 measured right after a floor of its own, and its ratio is the median of these
 pairs' ratios: a change of the machine's load moves both figures of a pair.
 A second figure shows why stored hashes are verified in parallel: a sync
@@ -24,6 +26,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 USERS = 100000
 ROUNDS = 5
+# Rounds of the YAML sync of each other shape (bench_yaml.SHAPES).
+SHAPE_ROUNDS = 3
 JSON_GOAL = 2.0
 YAML_GOAL = 3.0
 VERIFY_USERS = 16
@@ -172,6 +176,24 @@ def nightly_sync(table, folder):
         table.row("  the rest: store, plan, write, output", "%.0f ms" % ((whole - read) * 1000), "", None)
     if not _has_yaml():
         table.row("sync-users, YAML input", "n/a", "no miniyaml yet", None)
+        return
+    yaml_shapes(table, folder, db, json_path, entries, environ)
+
+
+def yaml_shapes(table, folder, db, json_path, entries, environ):
+    """The YAML no-op sync of the same users written in every shape of ``bench_yaml`` (fewer rounds)."""
+    from tests.bench import bench_yaml
+
+    path = os.path.join(folder, "shape.yaml")
+    for name, shape in bench_yaml.SHAPES:
+        with open(path, "w") as stream:
+            stream.write(shape(entries))
+        os.chmod(path, 0o600)
+        ratios = []
+        for _ in range(SHAPE_ROUNDS):
+            floor = _floor(db, json_path)
+            ratios.append(_sync(db, path, environ) / floor)
+        table.ratio("  YAML no-op sync, %s" % name, _median(ratios), YAML_GOAL)
 
 
 def parallel_verification(table):
