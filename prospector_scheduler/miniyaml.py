@@ -96,8 +96,6 @@ _RUN_QUOTE_OR_NUMBER_FIRSTS = frozenset("\"'0123456789.+")
 _RUN_CONSTANT_FIRSTS = _RUN_FIRSTS - _RUN_STRING_FIRSTS - _RUN_QUOTE_OR_NUMBER_FIRSTS
 _RUN_KEY = re.compile(r'(?:[A-Za-z_][A-Za-z0-9_-]{0,1023}|"[A-Za-z_][A-Za-z0-9_-]{0,1023}")\Z')
 _run_patterns = {}
-# A comment after a value: a blank, '#' and the rest of the line (see _hot_run).
-_RUN_COMMENT_AFTER_VALUE = re.compile(" #[^\n]*").sub
 # How many characters of a run are looked at first (see _hot_run).
 _RUN_SAMPLE = 4096
 
@@ -157,6 +155,7 @@ def _hot_run(doc, index, indent, column):
     lines = block.count("\n") + 1
     doc.before.note(index + lines, end + 1)  # where the line after the block starts
     refused = (), lines
+    comments = False  # whether a comment may follow a value (taken off the values below)
     if block[column] == "{":
         block = _flow_run_as_block(block, column)
         if block is None:
@@ -169,15 +168,14 @@ def _hot_run(doc, index, indent, column):
             if "#" in part or " \n" in part or "\n\n" in part:
                 # (A search for such lines costs far less than taking them away: a '#' after
                 # values alone, the usual comment, need not run that.)
-                if " \n" in part or "\n\n" in part or comment_line(part):
+                blank_at_end = " \n" in part
+                if blank_at_end or "\n\n" in part or comment_line(part):
                     part = without_skipped("", part + "\n")[:-1]
-                if "#" in part and '"' not in part and "'" not in part:
-                    # Without quotes, a '#' after a blank starts a comment: taken away with the
-                    # blanks before it (a line left empty, where only a comment was, is refused below).
-                    while "  #" in part:
-                        part = part.replace("  #", " #")
-                    part = _RUN_COMMENT_AFTER_VALUE("", part)
-                if "#" in part or " \n" in part:
+                    blank_at_end = " \n" in part
+                # Without quotes, a '#' after a blank starts a comment, and one after any other
+                # character is part of a plain value. With quotes, '#' refuses the run.
+                comments = "#" in part
+                if blank_at_end or (comments and ('"' in part or "'" in part)):
                     return refused
             if "\t" in part:
                 return refused
@@ -191,6 +189,11 @@ def _hot_run(doc, index, indent, column):
     if len(pieces) != 2 * count:
         return refused  # a ':' without a space after it
     values = pieces[1::2]
+    if comments:
+        # Each value up to a blank and '#' (a comment, with the blanks before it); a value
+        # cannot end with a blank otherwise (a line that does refuses the run above).
+        values = list(map(str.rstrip, map(itemgetter(0), map(str.partition, values, repeat(" #"))),
+                          repeat(" ")))
     written_keys = pieces[0::2]
     dash = " " * indent + "-" + " " * (column - indent - 1)
     # How many pairs the first entry has; most runs repeat its keys in every entry.

@@ -265,7 +265,17 @@ RUN_TABLE = [
     ("users:\n  - username: a #c\n    n: 1 # one\n  - username: b\n  - username: c\n", 2),
     ("users:\n  - username: \"a\"  # comment\n  - username: b\n  - username: c\n", 0),
     ("users:\n  - username: a  # it's\n  - username: b\n  - username: c\n", 0),
-    ("users:\n  - username: a#b\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a#b\n  - username: b\n  - username: c\n", 2),
+    # Comments after values, each case alone: taken off each value with the blanks before them.
+    ("users:\n  - username: a #b\n    n: 1   #  two  \n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a #b\n    n: 1   #  two\n  - username: b#\n  - username: c\n", 2),
+    ("users:\n  - username: a b # c # d\n  - username: b # e#f\n  - username: c\n", 2),
+    ("users:\n  - username: a # see: b\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a # see:b\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a #\n  - username: b\n  - username: c\n", 2),
+    ("users:\n  - username: a\t# tab\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: 'a' #c\n  - username: b\n  - username: c\n", 0),
+    ("users:\n  - username: a #c\n    n: 12 #c\n    on: true #c\n  - username: b\n  - username: c\n", 2),
     ("users:\n  - username: a\n      # deeper\n  - username: b\n  - username: c\n", 0),
     # Lines with nothing to read, each alone: an empty line, blanks only, comments at the keys' column and at 0.
     ("users:\n  - username: a\n\n  - username: b\n  - username: c\n", 2),
