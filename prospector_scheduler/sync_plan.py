@@ -12,14 +12,13 @@ plan into the rows to write.
 """
 
 import collections
-import collections.abc
 import types
 from itertools import chain, compress, repeat
 from operator import is_, is_not, itemgetter
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
 from prospector_scheduler.errors import DataError, ErrorList
-from prospector_scheduler.user_entries import UserEntries
+from prospector_scheduler.user_entries import ReadOnlySequence, UserEntries
 
 CREATE = "created"
 RESET = "password reset"
@@ -128,7 +127,7 @@ class Action(NamedTuple):
         )
 
 
-class Actions(collections.abc.Sequence):
+class Actions(ReadOnlySequence):
     """``Plan.actions``: the action of every entry of the file, in file order, made when asked for.
 
     ``decided`` maps the index of each entry that asks for something (a new
@@ -170,20 +169,6 @@ class Actions(collections.abc.Sequence):
 
     def __radd__(self, other):
         return list(other) + list(self)
-
-    def __eq__(self, other):
-        if isinstance(other, (Actions, list, tuple)):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    def __ne__(self, other):
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
-    __hash__ = None
-
-    def __repr__(self):
-        return "Actions(%r)" % list(self)
 
 
 # Action.changes by position: an item of a tuple is cheaper to get than an attribute.

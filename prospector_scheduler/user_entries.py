@@ -13,7 +13,7 @@ import collections.abc
 import typing
 from itertools import repeat
 
-__all__ = ["UserEntry", "UserEntries"]
+__all__ = ["UserEntry", "UserEntries", "ReadOnlySequence"]
 
 
 class UserEntry(typing.NamedTuple):
@@ -34,7 +34,30 @@ FIELDS = UserEntry._fields
 _new_tuple = tuple.__new__
 
 
-class UserEntries(collections.abc.Sequence):
+class ReadOnlySequence(collections.abc.Sequence):
+    """A sequence whose items are made on access, equal to a list or tuple of the same items.
+
+    Unhashable, as a list is; its repr shows its items as a list's does.
+    """
+
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, (ReadOnlySequence, list, tuple)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
+    def __repr__(self):
+        return "%s(%r)" % (type(self).__name__, list(self))
+
+
+class UserEntries(ReadOnlySequence):
     """A read-only sequence of ``UserEntry``, stored as one list per field.
 
     ``UserEntries(columns)`` takes a mapping of every field of ``UserEntry``
@@ -86,17 +109,3 @@ class UserEntries(collections.abc.Sequence):
     def __iter__(self):
         # tuple.__new__ straight from map: no Python-level step per entry.
         return map(_new_tuple, repeat(UserEntry), zip(*self._columns))
-
-    def __eq__(self, other):
-        if isinstance(other, (UserEntries, list, tuple)):
-            return len(self) == len(other) and list(self) == list(other)
-        return NotImplemented
-
-    def __ne__(self, other):
-        equal = self.__eq__(other)
-        return equal if equal is NotImplemented else not equal
-
-    __hash__ = None
-
-    def __repr__(self):
-        return "UserEntries(%r)" % list(self)

@@ -41,6 +41,18 @@ CASES = [
     ("JSON with password_hash", "hashes.json", 2.0),
     ("YAML", "users.yaml", 3.0),
 ]
+# --shapes: the YAML sync of the same users in every other shape of bench_yaml, each goal 3x.
+SHAPE_FILE = "shape-%d.yaml"
+
+
+def shape_cases():
+    """(name, file, goal) of the YAML sync of each shape of bench_yaml but the README's (plain)."""
+    from tests.bench import bench_yaml
+
+    return [("YAML, " + name, SHAPE_FILE % number, 3.0) for number, (name, shape) in enumerate(bench_yaml.SHAPES)
+            if shape is not bench_yaml.plain]
+
+
 TOTALS = re.compile(r"^(totals|summary):\s*(\d+)", re.MULTILINE)
 
 
@@ -55,12 +67,13 @@ def callgrind_total(text):
 
 # --- in the child processes (the interpreter measured) ---
 
-def make_data(folder, users):
-    """users.json, hashes.json, users.yaml and the database of the same users, as bench_sync makes them."""
+def make_data(folder, users, shapes=False):
+    """users.json, hashes.json, users.yaml and the database of the same users, as bench_sync makes them;
+    with ``shapes``, the same users in every other shape of bench_yaml too."""
     import json
 
     from prospector_scheduler import passwords
-    from tests.bench import bench_sync
+    from tests.bench import bench_sync, bench_yaml
 
     entries = bench_sync._entries(users)
     stored_hash = passwords.hash_password("bench-password", passwords.policy_from_environ(ENVIRON))
@@ -69,6 +82,9 @@ def make_data(folder, users):
         ("hashes.json", json.dumps({"users": [bench_sync._with_hash(entry, stored_hash) for entry in entries]}, indent=2)),
         ("users.yaml", bench_sync._yaml_text(entries)),
     ]
+    if shapes:
+        documents += [(SHAPE_FILE % number, shape(entries)) for number, (_, shape) in enumerate(bench_yaml.SHAPES)
+                      if shape is not bench_yaml.plain]
     for name, text in documents:
         path = os.path.join(folder, name)
         with open(path, "w") as stream:
@@ -150,6 +166,8 @@ def parse_arguments(argv):
     parser.add_argument("--python", default=os.path.realpath(sys.executable),
                         help="the interpreter to measure (default: this one, %(default)s)")
     parser.add_argument("--users", type=int, default=100000, help="users in the files (default: %(default)s)")
+    parser.add_argument("--shapes", action="store_true",
+                        help="also the YAML sync of the same users in every other shape of bench_yaml")
     return parser.parse_args(argv)
 
 
@@ -158,7 +176,7 @@ def main(argv):
         child(*argv[1:])
         return 0
     if argv[:1] == ["--data"]:
-        make_data(argv[1], int(argv[2]))
+        make_data(argv[1], int(argv[2]), argv[3:] == ["shapes"])
         return 0
     arguments = parse_arguments(argv)
     valgrind = shutil.which("valgrind")
@@ -178,14 +196,16 @@ def main(argv):
     print("python %s (%s), %s, %d users" % (version, python, tool, arguments.users))
     folder = tempfile.mkdtemp(prefix="prospector-count-")
     try:
-        run([python, "-s", "-S", "-m", MODULE, "--data", folder, str(arguments.users)], "making the data")
+        cases = CASES + (shape_cases() if arguments.shapes else [])
+        run([python, "-s", "-S", "-m", MODULE, "--data", folder, str(arguments.users)]
+            + (["shapes"] if arguments.shapes else []), "making the data")
         # Without valgrind first: a sync that fails or imports in its measured part fails in seconds.
-        for _, case, _ in CASES:
+        for _, case, _ in cases:
             run([python, "-s", "-S", "-m", MODULE, "--child", case, "run", folder], "%s (check)" % case)
         table = Table(sys.stdout)
         table.section("instructions under callgrind: a run minus the same process stopped before the call")
         floor = None
-        for name, case, goal in CASES:
+        for name, case, goal in cases:
             figures = []
             for phase in ("setup", "run"):
                 sys.stderr.write("counting %s, %s...\n" % (name, phase))
