@@ -96,8 +96,8 @@ _RUN_QUOTE_OR_NUMBER_FIRSTS = frozenset("\"'0123456789.+")
 _RUN_CONSTANT_FIRSTS = _RUN_FIRSTS - _RUN_STRING_FIRSTS - _RUN_QUOTE_OR_NUMBER_FIRSTS
 _RUN_KEY = re.compile(r'(?:[A-Za-z_][A-Za-z0-9_-]{0,1023}|"[A-Za-z_][A-Za-z0-9_-]{0,1023}")\Z')
 _run_patterns = {}
-# How many characters of a run are looked at first (see _hot_run).
-_RUN_SAMPLE = 4096
+# About how many characters of a hot run are read at a time (see _hot_run).
+_RUN_STRETCH = 16384
 
 
 def _run_patterns_of(indent, column):
@@ -148,46 +148,63 @@ def _hot_run(doc, index, indent, column):
     found = run_end(text, start)
     end = found.start() if found is not None else len(text)
     # Up to the last entry's `- `.
-    end = text.rfind("\n" + " " * indent + "-", start, end)
+    entry_start = "\n" + " " * indent + "-"
+    end = text.rfind(entry_start, start, end)
     if end <= start:
         return (), 1
-    block = text[start:end]
-    lines = block.count("\n") + 1
-    doc.before.note(index + lines, end + 1)  # where the line after the block starts
-    refused = (), lines
+    lines = text.count("\n", start, end) + 1
+    doc.before.note(index + lines, end + 1)  # where the line after the run starts
+    entries = []
+    # A stretch of whole entries at a time, each starting at a `- `: the memory the
+    # stretch's pieces take is freed before the next one's are made, and used again.
+    # Taking all lines at once made several times the file's size in small strings
+    # that were all new memory, to be had from the system page by page.
+    while start < end:
+        stretch_end = text.find(entry_start, start + _RUN_STRETCH, end)
+        if stretch_end < 0:
+            stretch_end = end
+        read = _run_entries(text[start:stretch_end], indent, column, without_skipped, comment_line)
+        if read is None:
+            return (), lines
+        entries += read
+        start = stretch_end + 1
+    return entries, lines
+
+
+def _run_entries(block, indent, column, without_skipped, comment_line):
+    """The entries of ``block``, a stretch of a hot run (see ``_hot_run``): whole entries,
+    the first starting at its first line; None when refused.
+
+    ``without_skipped`` and ``comment_line`` are the run's patterns (``_run_patterns_of``).
+    """
     comments = False  # whether a comment may follow a value (taken off the values below)
     if block[column] == "{":
         block = _flow_run_as_block(block, column)
         if block is None:
-            return refused
+            return None
     else:
-        # Most refusals show in the first lines already (a comment after each value, say):
-        # those are looked at first, so that a refused run costs little.
-        sample_end = block.find("\n", _RUN_SAMPLE, 2 * _RUN_SAMPLE)
-        for part in (block[:sample_end], block) if sample_end > 0 else (block,):
-            if "#" in part or " \n" in part or "\n\n" in part:
-                # (A search for such lines costs far less than taking them away: a '#' after
-                # values alone, the usual comment, need not run that.)
-                blank_at_end = " \n" in part
-                if blank_at_end or "\n\n" in part or comment_line(part):
-                    part = without_skipped("", part + "\n")[:-1]
-                    blank_at_end = " \n" in part
-                # Without quotes, a '#' after a blank starts a comment, and one after any other
-                # character is part of a plain value. With quotes, '#' refuses the run.
-                comments = "#" in part
-                if blank_at_end or (comments and ('"' in part or "'" in part)):
-                    return refused
-            if "\t" in part:
-                return refused
-        block = part
+        if "#" in block or " \n" in block or "\n\n" in block:
+            # (A search for such lines costs far less than taking them away: a '#' after
+            # values alone, the usual comment, need not run that.)
+            blank_at_end = " \n" in block
+            if blank_at_end or "\n\n" in block or comment_line(block):
+                block = without_skipped("", block + "\n")[:-1]
+                blank_at_end = " \n" in block
+            # Without quotes, a '#' after a blank starts a comment, and one after any other
+            # character is part of a plain value. With quotes, '#' refuses the run.
+            comments = "#" in block
+            if blank_at_end or (comments and ('"' in block or "'" in block)):
+                return None
+        if "\t" in block:
+            return None
     count = block.count("\n") + 1
     if block[-1] == " " or block.count(":") != count:
-        return refused
+        return None
     # Each line holds one ": ", after its key: the line breaks made ": " too, the block splits
     # into the lines' keys (with what is before them) and values, in turns.
     pieces = block.replace("\n", ": ").split(": ")
     if len(pieces) != 2 * count:
-        return refused  # a ':' without a space after it
+        return None  # a ':' without a space after it
     values = pieces[1::2]
     if comments:
         # Each value up to a blank and '#' (a comment, with the blanks before it); a value
@@ -208,23 +225,23 @@ def _hot_run(doc, index, indent, column):
         key = written[column:]
         if (written[:column] != indentation and written[:column] != dash) or not _RUN_KEY.match(key) \
                 or key in _NULL_BOOL:
-            return refused
+            return None
         key_of[written] = key[1:-1] if key[0] == '"' else key
     if uniform:
         keys = list(map(key_of.__getitem__, written_keys[:size]))
         if len(set(keys)) != size:
-            return refused  # a repeated key
+            return None  # a repeated key
         # Each key's values, read as a column; each entry made without a Python step of its own.
         columns = list(map(_run_values, map(values.__getitem__, map(slice, range(size), repeat(None),
                                                                        repeat(size)))))
         if None in columns:
-            return refused
+            return None
         if size > _MAX_ENTRY_MAKER:
-            return list(map(dict, map(zip, repeat(keys), zip(*columns)))), lines
-        return list(starmap(_entry_maker(size)(*keys), zip(*columns))), lines
+            return list(map(dict, map(zip, repeat(keys), zip(*columns))))
+        return list(starmap(_entry_maker(size)(*keys), zip(*columns)))
     values = _run_values(values)
     if values is None:
-        return refused
+        return None
     pairs = list(zip(map(key_of.__getitem__, written_keys), values))
     starts = [number for number, written in enumerate(written_keys) if written.startswith(dash)]
     starts.append(count)
@@ -232,9 +249,9 @@ def _hot_run(doc, index, indent, column):
     for first, after in zip(starts, starts[1:]):
         entry = dict(pairs[first:after])
         if len(entry) != after - first:
-            return refused  # a repeated key
+            return None  # a repeated key
         entries.append(entry)
-    return entries, lines
+    return entries
 
 
 def _flow_run_as_block(block, column):

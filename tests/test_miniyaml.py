@@ -605,7 +605,7 @@ class HotStepTest(unittest.TestCase):
                 self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
 
     def test_a_large_run_with_one_odd_line_late_in_it(self):
-        # A run looks at its first lines before the rest: an odd line after them must
+        # A run reads a stretch of lines at a time: an odd line after the first must
         # still refuse it (or, for a repeated key, end in the general steps' error).
         from tests.bench.bench_yaml import users_yaml
 
@@ -621,6 +621,61 @@ class HotStepTest(unittest.TestCase):
                 self.assertEqual(outcome(changed, False, True), outcome(changed, False, False))
         # Blank and comment lines are read within the run: all but the last entry are taken.
         self.assertEqual(run_entries_taken(text.replace(line, line + "\n  # c\n")), 499)
+
+    def test_runs_read_in_stretches_of_any_size_give_the_same(self):
+        # A run is read a stretch of whole entries at a time; wherever the stretches
+        # end, the result and every error are the general steps' ones.
+        from tests.bench import bench_yaml
+
+        users = bench_yaml.entries(30)
+        large = bench_yaml.users_yaml(60)
+        line = "    email: user000045@example.com\n"
+        odd_lines = ("    email: user000045@example.com  # c\n", "    email:  x\n", "    null: x\n",
+                     "    username: again\n", "\t\n", "      more\n", "    # a comment\n\n")
+        generator = random.Random(20261130)
+        documents = [text for text, _ in RUN_TABLE] + [random_users_document(generator) for _ in range(300)]
+        documents += [large.replace(line, line + odd) for odd in odd_lines]
+        original = miniyaml._RUN_STRETCH
+        try:
+            for stretch in (1, 30, 100, 1000):
+                miniyaml._RUN_STRETCH = stretch
+                for text in documents:
+                    with self.subTest(stretch=stretch, text=text[:200]):
+                        self.assertEqual(outcome(text, False, True), outcome(text, False, False))
+                # A stretch takes no fewer entries than the whole run would: it ends where
+                # the run does at the latest.
+                for text, expected in RUN_TABLE:
+                    if expected is not None:
+                        with self.subTest(stretch=stretch, text=text):
+                            self.assertGreaterEqual(run_entries_taken(text), expected)
+                for name, shape in bench_yaml.SHAPES:
+                    with self.subTest(stretch=stretch, shape=name):
+                        text = shape(users)
+                        self.assertEqual(run_entries_taken(text), len(users) - 1)
+                        self.assertEqual(miniyaml.loads(text), {"users": users})
+        finally:
+            miniyaml._RUN_STRETCH = original
+
+    def test_a_large_run_is_read_in_stretches(self):
+        from tests.bench.bench_yaml import users_yaml
+
+        text = users_yaml(1000)
+        stretches = []
+        original = miniyaml._run_entries
+
+        def counted(block, *arguments):
+            stretches.append(len(block))
+            return original(block, *arguments)
+
+        miniyaml._run_entries = counted
+        try:
+            self.assertEqual(run_entries_taken(text), 999)
+        finally:
+            miniyaml._run_entries = original
+        # Each stretch but the last is at least _RUN_STRETCH long and ends at the next entry.
+        self.assertGreater(len(stretches), len(text) // (2 * miniyaml._RUN_STRETCH))
+        self.assertTrue(all(miniyaml._RUN_STRETCH <= size < miniyaml._RUN_STRETCH + 200
+                            for size in stretches[:-1]), stretches)
 
     def test_runs_of_entries_with_many_keys(self):
         for size in (1, 2, 5, 200, 201, 300):
