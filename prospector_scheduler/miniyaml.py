@@ -430,9 +430,11 @@ def _normalized(text):
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # Whether there is any invalid character at all: in ASCII text, the bytes left when every
-    # allowed one is deleted; else what str.translate deletes.
+    # allowed one is deleted (a stretch at a time, so that one stretch's memory serves the
+    # next); else what str.translate deletes.
     try:
-        invalid = bool(text.encode("ascii").translate(None, _VALID_ASCII))
+        invalid = any(text[offset:offset + _RUN_STRETCH].encode("ascii").translate(None, _VALID_ASCII)
+                      for offset in range(0, len(text), _RUN_STRETCH))
     except UnicodeEncodeError:
         invalid = len(text.translate(_INVALID_TABLE)) != len(text)
     if invalid:

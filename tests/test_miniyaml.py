@@ -829,3 +829,21 @@ class InvalidCharacterTest(unittest.TestCase):
                         self.assertIsNotNone(refused)
                         self.assertEqual((refused.line, refused.column), (2, 5))
                         self.assertIn("a character YAML does not allow", refused.message)
+
+    def test_in_a_long_text_wherever_it_stands(self):
+        # The check reads the text a stretch at a time: a character on either side of a
+        # stretch's end, or in a late stretch, is found and placed all the same.
+        stretch = miniyaml._RUN_STRETCH
+        line = "k: value\n"
+        for offset in (3, stretch - 1, stretch, 3 * stretch + 5):
+            # The character at ``offset`` in the text, after ``lines`` whole lines.
+            lines = (offset - 3) // len(line)
+            before = line * lines + "k: " + "v" * (offset - 3 - lines * len(line))
+            self.assertEqual(len(before), offset)
+            for code in (0x00, 0x1F, 0x7F, 0xFFFE):
+                text = before + chr(code) + "\n" + line * 3000
+                with self.subTest(offset=offset, code=hex(code)):
+                    with self.assertRaises(YAMLError) as raised:
+                        miniyaml.loads(text)
+                    self.assertEqual(raised.exception.line, lines + 1)
+                    self.assertEqual(raised.exception.column, offset - lines * len(line) + 1)
