@@ -33,8 +33,22 @@ class Table(object):
             self.worst = (value / goal, label.strip(), value, goal)
 
 
-def main(argv):
-    topics = argv or sorted(name[len("bench_"):-len(".py")] for name in os.listdir(FOLDER) if name.startswith("bench_") and name.endswith(".py"))
+USAGE = "usage: python3 -m tests.bench [TOPIC ...]  (topics: %s; none given: all)"
+
+
+def main(argv, stdout=None, stderr=None):
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    known = sorted(name[len("bench_"):-len(".py")] for name in os.listdir(FOLDER)
+                   if name.startswith("bench_") and name.endswith(".py"))
+    if "-h" in argv or "--help" in argv:
+        stdout.write(USAGE % ", ".join(known) + "\n")
+        return 0
+    unknown = [topic for topic in argv if topic not in known]
+    if unknown:
+        stderr.write("tests.bench: no such topic: %s\n%s\n" % (", ".join(unknown), USAGE % ", ".join(known)))
+        return 64  # EX_USAGE
+    topics = argv or known
     table = Table(sys.stdout)
     print("python %s (%s)" % (sys.version.split()[0], os.path.realpath(sys.executable)))
     for topic in topics:
