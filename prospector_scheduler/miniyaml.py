@@ -183,12 +183,14 @@ def _run_entries(block, indent, column, without_skipped, comment_line):
         if block is None:
             return None
     else:
-        if "#" in block or " \n" in block or "\n\n" in block:
+        # Its lines each with their line break: a blank line may end the stretch, before the next `- `.
+        ended = block + "\n"
+        if "#" in block or " \n" in ended or "\n\n" in ended:
             # (A search for such lines costs far less than taking them away: a '#' after
             # values alone, the usual comment, need not run that.)
-            blank_at_end = " \n" in block
-            if blank_at_end or "\n\n" in block or comment_line(block):
-                block = without_skipped("", block + "\n")[:-1]
+            blank_at_end = " \n" in ended
+            if blank_at_end or "\n\n" in ended or comment_line(block):
+                block = without_skipped("", ended)[:-1]
                 blank_at_end = " \n" in block
             # Without quotes, a '#' after a blank starts a comment, and one after any other
             # character is part of a plain value. With quotes, '#' refuses the run.

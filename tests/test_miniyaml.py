@@ -280,6 +280,8 @@ RUN_TABLE = [
     # Lines with nothing to read, each alone: an empty line, blanks only, comments at the keys' column and at 0.
     ("users:\n  - username: a\n\n  - username: b\n  - username: c\n", 2),
     ("users:\n  - username: a\n   \n  - username: b\n  - username: c\n", 2),
+    ("users:\n  - username: a\n  - username: b\n\n  - username: c\n", 2),
+    ("users:\n  - username: a\n  - username: b\n  \n  - username: c\n", 2),
     ("users:\n  - username: a\n    # at the keys\n    password: b\n  - username: c\n  - username: d\n", 2),
     ("users:\n  - username: a\n# at the margin\n    password: b\n  - username: c\n  - username: d\n", 2),
     ("users:\n  - username: a  # after a value\n    # at the keys\n  - username: c\n  - username: d\n", 2),
