@@ -29,6 +29,18 @@ class UserEntry(typing.NamedTuple):
     # True: disable the user; False: enable it; None (absent): leave its state as it is.
     disabled: typing.Optional[bool] = None
 
+    def __repr__(self):
+        # The password and its hash are shown only as given or not: a repr may end up in a
+        # log, a traceback or a test's failure message.
+        return ("UserEntry(username=%r, password=%s, password_hash=%s, email=%r, reset_on_next_run=%r, "
+                "line=%r, column=%r, disabled=%r)" % (
+                    self.username, _hidden(self.password), _hidden(self.password_hash), self.email,
+                    self.reset_on_next_run, self.line, self.column, self.disabled))
+
+
+def _hidden(secret):
+    return "None" if secret is None else "<hidden>"
+
 
 FIELDS = UserEntry._fields
 _new_tuple = tuple.__new__

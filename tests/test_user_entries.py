@@ -11,6 +11,24 @@ ENTRIES = [
 ]
 
 
+class UserEntryTest(unittest.TestCase):
+    def test_its_repr_shows_no_secret(self):
+        password, password_hash = "Tr0ub4dor&3-horse", "scrypt$16384$8$1$c2FsdHNhbHQ=$a2V5a2V5a2V5"
+        entry = UserEntry("ada", password, password_hash, "ada@example.com", True, 3, 5, False)
+        for shown in (repr(entry), str(entry), repr(UserEntries.of([entry])), repr([entry])):
+            with self.subTest(shown=shown):
+                for secret in (password, password_hash):
+                    # Neither the secret nor any piece of it of four characters.
+                    pieces = [secret[start:start + 4] for start in range(len(secret) - 3)]
+                    self.assertEqual([piece for piece in pieces if piece in shown], [])
+                self.assertIn("username='ada'", shown)
+                self.assertIn("password=<hidden>, password_hash=<hidden>", shown)
+                self.assertIn("email='ada@example.com', reset_on_next_run=True, line=3, column=5, disabled=False", shown)
+        absent = UserEntry("bob", None, None, None, False, None, None)
+        self.assertEqual(repr(absent), "UserEntry(username='bob', password=None, password_hash=None, email=None, "
+                                       "reset_on_next_run=False, line=None, column=None, disabled=None)")
+
+
 class UserEntriesTest(unittest.TestCase):
     def test_it_reads_as_the_entries_it_was_made_of(self):
         entries = UserEntries.of(ENTRIES)
