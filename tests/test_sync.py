@@ -162,5 +162,8 @@ class SourceDigestTest(support.TemporaryDirectoryTestCase):
                                if key not in ("line", "column") and value is not None) for entry in entries]}
         data["users"][1]["email"] = None  # an explicit null is no email
         path = self.write(command[-1], json.dumps(data, ensure_ascii=False))
-        output = subprocess.check_output(support.python_command(*command[1:-1]) + [path], universal_newlines=True)
+        child = subprocess.Popen(support.python_command(*command[1:-1]) + [path], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, universal_newlines=True)
+        output, errors = child.communicate()
+        self.assertEqual((child.returncode, errors), (0, ""))  # no warning either (a file left open)
         self.assertEqual(output, sync.source_digest(entries) + "\n")
