@@ -96,6 +96,8 @@ _RUN_QUOTE_OR_NUMBER_FIRSTS = frozenset("\"'0123456789.+")
 _RUN_CONSTANT_FIRSTS = _RUN_FIRSTS - _RUN_STRING_FIRSTS - _RUN_QUOTE_OR_NUMBER_FIRSTS
 _RUN_KEY = re.compile(r'(?:[A-Za-z_][A-Za-z0-9_-]{0,1023}|"[A-Za-z_][A-Za-z0-9_-]{0,1023}")\Z')
 _run_patterns = {}
+# A comment after a value in a hot run: a blank, '#' and the rest of the line.
+_COMMENT_AFTER_VALUE = re.compile(" #[^\n]*").sub
 # About how many characters of a hot run are read at a time (see _hot_run).
 _RUN_STRETCH = 16384
 
@@ -177,30 +179,47 @@ def _run_entries(block, indent, column, without_skipped, comment_line):
 
     ``without_skipped`` and ``comment_line`` are the run's patterns (``_run_patterns_of``).
     """
-    comments = False  # whether a comment may follow a value (taken off the values below)
     if block[column] == "{":
         block = _flow_run_as_block(block, column)
-        if block is None:
+        return None if block is None else _run_pairs(block, indent, column)
+    if "\t" in block:
+        return None
+    # Its lines each with their line break: a blank line may end the stretch, before the next `- `.
+    ended = block + "\n"
+    if " \n" in ended or "\n\n" in ended:
+        # Blank lines, and comment lines with them; a blank at the end of any other line refuses.
+        block = without_skipped("", ended)[:-1]
+        if " \n" in block:
             return None
-    else:
-        # Its lines each with their line break: a blank line may end the stretch, before the next `- `.
-        ended = block + "\n"
-        if "#" in block or " \n" in ended or "\n\n" in ended:
-            # (A search for such lines costs far less than taking them away: a '#' after
-            # values alone, the usual comment, need not run that.)
-            blank_at_end = " \n" in ended
-            if blank_at_end or "\n\n" in ended or comment_line(block):
-                block = without_skipped("", ended)[:-1]
-                blank_at_end = " \n" in block
-            # Without quotes, a '#' after a blank starts a comment, and one after any other
-            # character is part of a plain value. With quotes, '#' refuses the run.
-            comments = "#" in block
-            if blank_at_end or (comments and ('"' in block or "'" in block)):
-                return None
-        if "\t" in block:
-            return None
+    entries = _run_pairs(block, indent, column)
+    if entries is None and "#" in block and comment_line(block):
+        # Comment lines: no pair reads as one (its '#' cannot start a key), so a stretch that
+        # holds one is refused above, and read again without them. Searched for only then: a
+        # '#' after values, the usual comment, costs no search.
+        entries = _run_pairs(without_skipped("", block + "\n")[:-1], indent, column)
+    return entries
+
+
+def _run_pairs(block, indent, column):
+    """``_run_entries`` of a stretch with only pairs left, no tab and no blank at a line's
+    end but maybe the last; None when refused."""
+    # Without quotes, a '#' after a blank starts a comment (taken off the values below), and
+    # one after any other character is part of a plain value. With quotes, '#' refuses the run.
+    comments = "#" in block
+    if comments and ('"' in block or "'" in block):
+        return None
+    if block[-1] == " ":
+        return None
+    blank_before_comment = False  # whether a value keeps a blank from before its comment
+    if comments:
+        # Each comment, from the blank before its '#' to the line's end, taken off all lines
+        # at once (no key holds " #": the checks below refuse a line where one did); the
+        # other blanks before it are taken off the values below. No value ends with a blank
+        # otherwise (a line that does is refused before).
+        block = _COMMENT_AFTER_VALUE("", block)
+        blank_before_comment = " \n" in block or block[-1] == " "
     count = block.count("\n") + 1
-    if block[-1] == " " or block.count(":") != count:
+    if block.count(":") != count:
         return None
     # Each line holds one ": ", after its key: the line breaks made ": " too, the block splits
     # into the lines' keys (with what is before them) and values, in turns.
@@ -208,11 +227,8 @@ def _run_entries(block, indent, column, without_skipped, comment_line):
     if len(pieces) != 2 * count:
         return None  # a ':' without a space after it
     values = pieces[1::2]
-    if comments:
-        # Each value up to a blank and '#' (a comment, with the blanks before it); a value
-        # cannot end with a blank otherwise (a line that does refuses the run above).
-        values = list(map(str.rstrip, map(itemgetter(0), map(str.partition, values, repeat(" #"))),
-                          repeat(" ")))
+    if blank_before_comment:
+        values = list(map(str.rstrip, values, repeat(" ")))
     written_keys = pieces[0::2]
     dash = " " * indent + "-" + " " * (column - indent - 1)
     # How many pairs the first entry has; most runs repeat its keys in every entry.
