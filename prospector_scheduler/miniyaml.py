@@ -103,21 +103,48 @@ _RUN_STRETCH = 16384
 
 
 def _run_patterns_of(indent, column):
-    """The ``search``, ``sub`` and ``search`` methods of the patterns of a hot run (see
-    ``_hot_run``): a line break before a line indented less than the run's `- ` (where the
-    sequence ends, at the latest); a line with nothing to read (after its line break); and
-    a comment line among those."""
+    """The ``search`` and ``sub`` methods of the patterns of a hot run (see ``_hot_run``): a
+    line break before a line indented less than the run's `- ` (where the sequence ends, at
+    the latest); and a line with nothing to read (after its line break)."""
     found = _run_patterns.get((indent, column))
     if found is None:
         # A blank line, or a comment indented no more than the keys (deeper, the general
         # steps decide whether it ends the plain value before it).
-        comment = "[ ]{0,%d}#" % column
-        skip = "[ ]*|%s[^\n]*" % comment
+        skip = "[ ]*|[ ]{0,%d}#[^\n]*" % column
         found = _run_patterns[(indent, column)] = (
             re.compile("\n[^ \n#%s]" % ("" if indent else "-")).search,
-            re.compile("\n(?:%s)(?=\n)" % skip).sub,
-            re.compile("\n" + comment).search)
+            re.compile("\n(?:%s)(?=\n)" % skip).sub)
     return found
+
+
+def _comment_lines(spaces):
+    """The ``sub`` method of a pattern of a comment line indented ``spaces``, after its line break."""
+    found = _comment_line_patterns.get(spaces)
+    if found is None:
+        found = _comment_line_patterns[spaces] = re.compile("\n" + " " * spaces + "#[^\n]*").sub
+    return found
+
+
+_comment_line_patterns = {}
+
+
+def _without_skipped(lines, column, without_skipped):
+    """``lines`` (each with its line break) without those that have nothing to read: blank,
+    or a comment indented at most ``column``; ``without_skipped`` is the run's pattern that
+    takes them all (see ``_run_patterns_of``).
+
+    Unless a line holds a blank before its line break, each kind is found by a search for a
+    fixed string and taken away by a pattern that starts with one, which costs a fraction of
+    that pattern's tries at every line.
+    """
+    if " \n" in lines:
+        return without_skipped("", lines)
+    while "\n\n" in lines:
+        lines = lines.replace("\n\n", "\n")
+    for spaces in range(column + 1):
+        if "\n" + " " * spaces + "#" in lines:
+            lines = _comment_lines(spaces)("", lines)
+    return lines
 
 
 def _hot_run(doc, index, indent, column):
@@ -146,7 +173,7 @@ def _hot_run(doc, index, indent, column):
     """
     text = doc.text
     start = doc.before[index] + index
-    run_end, without_skipped, comment_line = _run_patterns_of(indent, column)
+    run_end, without_skipped = _run_patterns_of(indent, column)
     found = run_end(text, start)
     end = found.start() if found is not None else len(text)
     # Up to the last entry's `- `.
@@ -165,7 +192,7 @@ def _hot_run(doc, index, indent, column):
         stretch_end = text.find(entry_start, start + _RUN_STRETCH, end)
         if stretch_end < 0:
             stretch_end = end
-        read = _run_entries(text[start:stretch_end], indent, column, without_skipped, comment_line)
+        read = _run_entries(text[start:stretch_end], indent, column, without_skipped)
         if read is None:
             return (), lines
         entries += read
@@ -173,11 +200,11 @@ def _hot_run(doc, index, indent, column):
     return entries, lines
 
 
-def _run_entries(block, indent, column, without_skipped, comment_line):
+def _run_entries(block, indent, column, without_skipped):
     """The entries of ``block``, a stretch of a hot run (see ``_hot_run``): whole entries,
     the first starting at its first line; None when refused.
 
-    ``without_skipped`` and ``comment_line`` are the run's patterns (``_run_patterns_of``).
+    ``without_skipped`` is the run's pattern of lines with nothing to read (``_run_patterns_of``).
     """
     if block[column] == "{":
         block = _flow_run_as_block(block, column)
@@ -188,15 +215,17 @@ def _run_entries(block, indent, column, without_skipped, comment_line):
     ended = block + "\n"
     if " \n" in ended or "\n\n" in ended:
         # Blank lines, and comment lines with them; a blank at the end of any other line refuses.
-        block = without_skipped("", ended)[:-1]
+        block = _without_skipped(ended, column, without_skipped)[:-1]
         if " \n" in block:
             return None
     entries = _run_pairs(block, indent, column)
-    if entries is None and "#" in block and comment_line(block):
-        # Comment lines: no pair reads as one (its '#' cannot start a key), so a stretch that
-        # holds one is refused above, and read again without them. Searched for only then: a
-        # '#' after values, the usual comment, costs no search.
-        entries = _run_pairs(without_skipped("", block + "\n")[:-1], indent, column)
+    if entries is None and "#" in block:
+        # Maybe comment lines: no pair reads as one (its '#' cannot start a key), so a stretch
+        # that holds one is refused above, and read again without them. Searched for only
+        # then: a '#' after values, the usual comment, costs no search.
+        without_comments = _without_skipped(ended, column, without_skipped)[:-1]
+        if len(without_comments) != len(block):
+            entries = _run_pairs(without_comments, indent, column)
     return entries
 
 
