@@ -126,6 +126,8 @@ def _comment_lines(spaces):
 
 
 _comment_line_patterns = {}
+# The farthest column of a hot run's keys whose comment lines are searched for column by column.
+_FIXED_SEARCH_COLUMNS = 16
 
 
 def _without_skipped(lines, column, without_skipped):
@@ -133,14 +135,17 @@ def _without_skipped(lines, column, without_skipped):
     or a comment indented at most ``column``; ``without_skipped`` is the run's pattern that
     takes them all (see ``_run_patterns_of``).
 
-    Unless a line holds a blank before its line break, each kind is found by a search for a
-    fixed string and taken away by a pattern that starts with one, which costs a fraction of
-    that pattern's tries at every line.
+    Usually each kind is found by a search for a fixed string and taken away by a pattern
+    that starts with one, which costs a fraction of that pattern's tries at every line; the
+    pattern takes lines of blanks, more than one blank line in a row, and comments of a run
+    whose keys stand far right (one search per column would cost time that grows faster
+    than the text).
     """
-    if " \n" in lines:
+    if " \n" in lines or column > _FIXED_SEARCH_COLUMNS:
         return without_skipped("", lines)
-    while "\n\n" in lines:
-        lines = lines.replace("\n\n", "\n")
+    lines = lines.replace("\n\n", "\n")
+    if "\n\n" in lines:
+        return without_skipped("", lines)
     for spaces in range(column + 1):
         if "\n" + " " * spaces + "#" in lines:
             lines = _comment_lines(spaces)("", lines)

@@ -813,6 +813,23 @@ class LinearTimeTest(unittest.TestCase):
                 self.assertLess(ratio, 3.0, "%s: %.2f" % (name, ratio))
 
 
+    # Hot runs (``loads`` only): blank and comment lines among entries whose keys stand far
+    # right, and many blank lines in a row.
+    LOADS_CASES = [
+        ("comment lines of a run whose keys stand far right",
+         lambda n: "users:\n" + ("-" + " " * n + "a: b\n" + " " * (n + 1) + "# c\n\n") * 6 + "- x: y\n", 2000),
+        ("many blank lines in a run",
+         lambda n: "users:\n- a: b\n" + "\n" * (8 * n) + "- a: c\n- x: y\n", 20000),
+    ]
+
+    def test_doubling_a_run_about_doubles_the_work(self):
+        for name, make, size in self.LOADS_CASES:
+            with self.subTest(case=name):
+                self.assertGreaterEqual(run_entries_taken(make(size)), 2)  # read by a hot run
+                ratio = support.growth(miniyaml.loads, make, size)
+                self.assertLess(ratio, 3.0, "%s: %.2f" % (name, ratio))
+
+
 class InvalidCharacterTest(unittest.TestCase):
     """Every character outside YAML's c-printable set is refused, in ASCII text and in other text."""
 
