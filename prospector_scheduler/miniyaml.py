@@ -11,7 +11,8 @@ documents, complex and non-string keys, merge keys, duplicate keys, tabs as
 indentation, and whatever else the parser cannot read exactly.
 
 ``parse`` keeps every scalar's text, style and place (for typing by schema);
-``loads`` returns plain Python data. This module does no I/O.
+``loads`` returns plain Python data, and, asked for, a sequence of like mappings
+as a ``Table`` of columns. This module does no I/O.
 """
 
 import gc
@@ -23,7 +24,7 @@ from typing import List, NamedTuple, Tuple
 
 from prospector_scheduler.errors import DataError
 
-__all__ = ["YAMLError", "Scalar", "Mapping", "Sequence", "parse", "to_data", "loads"]
+__all__ = ["YAMLError", "Scalar", "Mapping", "Sequence", "Table", "parse", "to_data", "loads"]
 
 MAX_DEPTH = 100
 MAX_KEY_LENGTH = 1024
@@ -173,8 +174,9 @@ def _hot_run(doc, index, indent, column):
     them all, and so does a repeated key, a null or boolean key, or an integer too long to
     read: the hot steps and the general steps read those lines, and word any error.
 
-    Returns ``(entries, lines)``: the entries (dicts; none when refused) and how many
-    lines from ``index`` on they fill, or, refused, are not worth another run.
+    Returns ``(entries, lines)``: the entries (dicts, and, for tables, ``_RunColumns`` of
+    many; none when refused) and how many lines from ``index`` on they fill, or, refused,
+    are not worth another run.
     """
     text = doc.text
     start = doc.before[index] + index
@@ -197,23 +199,27 @@ def _hot_run(doc, index, indent, column):
         stretch_end = text.find(entry_start, start + _RUN_STRETCH, end)
         if stretch_end < 0:
             stretch_end = end
-        read = _run_entries(text[start:stretch_end], indent, column, without_skipped)
+        read = _run_entries(text[start:stretch_end], indent, column, without_skipped, doc.tables)
         if read is None:
             return (), lines
-        entries += read
+        if type(read) is list:
+            entries += read
+        else:
+            entries.append(read)  # columns, for a Table (see _table)
         start = stretch_end + 1
     return entries, lines
 
 
-def _run_entries(block, indent, column, without_skipped):
+def _run_entries(block, indent, column, without_skipped, tables):
     """The entries of ``block``, a stretch of a hot run (see ``_hot_run``): whole entries,
-    the first starting at its first line; None when refused.
+    the first starting at its first line; None when refused. With ``tables``, entries
+    that all have the same keys come as one ``_RunColumns``.
 
     ``without_skipped`` is the run's pattern of lines with nothing to read (``_run_patterns_of``).
     """
     if block[column] == "{":
         block = _flow_run_as_block(block, column)
-        return None if block is None else _run_pairs(block, indent, column)
+        return None if block is None else _run_pairs(block, indent, column, tables)
     if "\t" in block:
         return None
     # Its lines each with their line break: a blank line may end the stretch, before the next `- `.
@@ -223,18 +229,18 @@ def _run_entries(block, indent, column, without_skipped):
         block = _without_skipped(ended, column, without_skipped)[:-1]
         if " \n" in block:
             return None
-    entries = _run_pairs(block, indent, column)
+    entries = _run_pairs(block, indent, column, tables)
     if entries is None and "#" in block:
         # Maybe comment lines: no pair reads as one (its '#' cannot start a key), so a stretch
         # that holds one is refused above, and read again without them. Searched for only
         # then: a '#' after values, the usual comment, costs no search.
         without_comments = _without_skipped(ended, column, without_skipped)[:-1]
         if len(without_comments) != len(block):
-            entries = _run_pairs(without_comments, indent, column)
+            entries = _run_pairs(without_comments, indent, column, tables)
     return entries
 
 
-def _run_pairs(block, indent, column):
+def _run_pairs(block, indent, column, tables):
     """``_run_entries`` of a stretch with only pairs left, no tab and no blank at a line's
     end but maybe the last; None when refused."""
     # Without quotes, a '#' after a blank starts a comment (taken off the values below), and
@@ -288,9 +294,9 @@ def _run_pairs(block, indent, column):
                                                                        repeat(size)))))
         if None in columns:
             return None
-        if size > _MAX_ENTRY_MAKER:
-            return list(map(dict, map(zip, repeat(keys), zip(*columns))))
-        return list(starmap(_entry_maker(size)(*keys), zip(*columns)))
+        if tables:
+            return _RunColumns(tuple(keys), columns)
+        return _rows_of(keys, columns)
     values = _run_values(values)
     if values is None:
         return None
@@ -324,6 +330,21 @@ def _flow_run_as_block(block, column):
         return None
     block = head + body.replace("\n", "\n" + head).replace(", ", "\n" + " " * column)
     return None if " \n" in block else block
+
+
+class _RunColumns(NamedTuple):
+    """Entries a hot run read for ``loads(text, tables=True)`` that all have the same keys,
+    as a ``Table``'s columns; an item of their sequence until it is complete (see ``_table``)."""
+
+    keys: Tuple[str, ...]
+    columns: List[list]
+
+
+def _rows_of(keys, columns):
+    """The mappings of ``keys`` (distinct) to the values in ``columns``, one per row."""
+    if len(keys) > _MAX_ENTRY_MAKER:
+        return list(map(dict, map(zip, repeat(keys), zip(*columns))))
+    return list(starmap(_entry_maker(len(keys))(*keys), zip(*columns)))
 
 
 _entry_makers = {}
@@ -465,6 +486,21 @@ class Sequence(NamedTuple):
     items: list
     line: int
     column: int
+
+
+class Table(NamedTuple):
+    """A sequence of mappings read by ``loads(text, tables=True)``, column by column: each
+    mapping has the same ``keys`` (at least one), in the same order, and only scalar values
+    (str, int, float, bool or None); ``columns[k]`` lists the values of ``keys[k]``, one per
+    mapping, in order. A users file is such a sequence: its reader takes the columns as
+    they are, and no mapping is made that it would only take apart again."""
+
+    keys: Tuple[str, ...]
+    columns: List[list]
+
+    def rows(self):
+        """The mappings, as ``loads`` gives them without tables."""
+        return _rows_of(self.keys, self.columns)
 
 
 def _error(message, index, column):
@@ -903,6 +939,7 @@ class _Document(NamedTuple):
     lines: List[str]
     nodes: bool
     hot: bool
+    tables: bool  # loads only: a sequence of like mappings as a Table (see _table)
     text: str  # the lines joined (normalized): the hot steps match in it
     # How many characters the lines before each line hold, without their line breaks: line
     # i starts at ``before[i] + i`` in ``text`` (one more item than ``lines``: past the text).
@@ -924,7 +961,54 @@ def _mapping(doc, pairs, line, column):
 
 
 def _sequence(doc, items, line, column):
-    return Sequence(items, line, column) if doc.nodes else items
+    if doc.nodes:
+        return Sequence(items, line, column)
+    return _table(items) if doc.tables else items
+
+
+_SCALAR_TYPES = frozenset([str, int, float, bool, type(None)])
+
+
+def _table(items):
+    """A sequence's ``items`` as ``loads(text, tables=True)`` gives them: a ``Table`` when
+    they are all mappings of the same keys in the same order, with scalar values, else a
+    list. Among them may stand the ``_RunColumns`` of hot runs, which take their place
+    in the table, or, in a list, are made its mappings."""
+    keys = None
+    for item in items:
+        if type(item) is _RunColumns:
+            if keys is None:
+                keys = item.keys
+            elif item.keys != keys:
+                break
+        elif type(item) is dict and item:
+            if keys is None:
+                keys = tuple(item)
+            elif tuple(item) != keys:
+                break
+            if not _SCALAR_TYPES.issuperset(map(type, item.values())):
+                break
+        else:
+            break
+    else:
+        if keys is None:
+            return items  # an empty sequence
+        columns = [[] for _ in keys]
+        for item in items:
+            if type(item) is _RunColumns:
+                for values, more in zip(columns, item.columns):
+                    values += more
+            else:
+                for values, value in zip(columns, item.values()):
+                    values.append(value)
+        return Table(keys, columns)
+    rows = []
+    for item in items:
+        if type(item) is _RunColumns:
+            rows += _rows_of(item.keys, item.columns)
+        else:
+            rows.append(item)
+    return rows
 
 
 def _key(doc, text, style, line, column, seen):
@@ -1275,7 +1359,7 @@ def _block_mapping(doc, index, indent, depth, hot=None, match=None):
     A caller that has made the hot match of its first pair gives it (``hot``), and the
     ``match`` of the hot step for a line of this mapping (``_hot_pair(indent)[0]``).
     """
-    lines, nodes, hot_steps, text, before = doc
+    lines, nodes, hot_steps, _tables, text, before = doc
     count = len(lines)
     first = index
     pairs = []
@@ -1462,10 +1546,11 @@ def _is_mapping_start(line, column):
 # ---------------------------------------------------------------- documents
 
 
-def _document(text, nodes, hot=True):
+def _document(text, nodes, hot=True, tables=False):
     """The one document in ``text``, as nodes or as plain data; None when it is empty.
 
-    ``hot``: whether to take the hot steps (tests turn them off to compare).
+    ``hot``: whether to take the hot steps (tests turn them off to compare); ``tables``:
+    see ``loads``.
     The cyclic garbage collector is paused meanwhile: a large file makes
     hundreds of thousands of small containers and no cycles, which it would
     rescan again and again.
@@ -1473,17 +1558,17 @@ def _document(text, nodes, hot=True):
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _general_document(_normalized(text), nodes, hot)
+        return _general_document(_normalized(text), nodes, hot, tables)
     finally:
         if enabled:
             gc.enable()
 
 
-def _general_document(text, nodes, hot):
+def _general_document(text, nodes, hot, tables):
     """The document in ``text`` (normalized)."""
     lines = text.split("\n")
     before = _LineStarts(lines) if hot else []
-    doc = _Document(lines, nodes, hot, text, before)
+    doc = _Document(lines, nodes, hot, tables, text, before)
     count = len(lines)
     index = _next_content(lines, 0)
     node = None
@@ -1546,9 +1631,13 @@ def to_data(node):
     return [to_data(item) for item in node.items]
 
 
-def loads(text):
+def loads(text, tables=False):
     """Read one YAML document from a str into plain Python data (None when it is empty).
 
     The same parser as ``parse``, building the data directly rather than nodes.
+    ``tables``: give each sequence whose items are all mappings of the same keys, in the
+    same order, with scalar values, as a ``Table`` of their columns instead of a list;
+    ``Table.rows()`` is the list. Long runs of such entries are read as columns, and the
+    mappings are then never made.
     """
-    return _document(text, False)
+    return _document(text, False, tables=tables)

@@ -190,8 +190,9 @@ def quick_check(text, format):
     from prospector_scheduler import miniyaml
 
     try:
-        # miniyaml refuses duplicate keys itself.
-        data = miniyaml.loads(text)
+        # miniyaml refuses duplicate keys itself. Entries that all have the same keys come
+        # as the columns of a Table, which is how they are checked.
+        data = miniyaml.loads(text, tables=True)
     except Exception:
         # A YAMLError, or anything else: the full check, which parses the file
         # into nodes, is the one that judges and words it.
@@ -207,15 +208,22 @@ def _printable(text):
 
 
 def _entries(data, json_text):
-    """The entries of ``data`` (plain values) when plainly valid, else None.
+    """The entries of ``data`` (plain values; the users may be a ``miniyaml.Table``) when
+    plainly valid, else None.
 
     ``json_text`` is the JSON text ``data`` was read from, whose colons show
     duplicate keys (json.loads keeps the last silently); None for YAML.
     """
-    if type(data) is not dict or len(data) != 1 or type(data.get("users")) is not list:
+    if type(data) is not dict or len(data) != 1:
         return None
+    users = data.get("users")
+    if type(users) is not list:
+        from prospector_scheduler.miniyaml import Table
+
+        if type(users) is not Table:
+            return None
     try:
-        return _entries_of(data["users"], json_text)
+        return _entries_of(users, json_text)
     except TypeError:
         # An entry that is not a mapping (dict.get refuses it), or a value
         # other than a string where one belongs (str.join refuses it).
@@ -223,8 +231,23 @@ def _entries(data, json_text):
 
 
 def _entries_of(users, json_text):
-    """``_entries`` of the list ``users``; raises TypeError where a type is wrong."""
-    count = len(users)
+    """``_entries`` of ``users``, a list or a ``miniyaml.Table``; raises TypeError where a type is wrong."""
+    if type(users) is list:
+        count = len(users)
+        keys = all_keys = sum(map(len, users))
+        first_keys = list(users[0]) if count else []
+
+        def column_of(name):
+            return list(map(dict.get, users, itertools.repeat(name)))
+    else:
+        # A Table: every entry has its keys, whose values are its columns.
+        count = len(users.columns[0])
+        keys = all_keys = count * len(users.keys)
+        first_keys = users.keys
+        given_columns = dict(zip(users.keys, users.columns))
+
+        def column_of(name):
+            return given_columns.get(name, nothing)
     # Every key is one of the six, none is an explicit null and no string
     # value is empty, when the entries hold exactly as many keys as the
     # columns hold values: the Nones of a boolean column are counted, and
@@ -234,17 +257,16 @@ def _entries_of(users, json_text):
     # keys are not accounted for (most files give no password_hash, or no
     # password, and no disabled); a column that no entry gives is all None
     # and needs no check.
-    keys = all_keys = sum(map(len, users))
     nothing = [None] * count
     columns = dict.fromkeys(_COMMON_KEYS_FIRST, nothing)
     # The values given of each string column, in file order.
     given_values = dict.fromkeys(_COMMON_KEYS_FIRST, [])
     given = dict.fromkeys(_COMMON_KEYS_FIRST, 0)
     # The first entry's keys first: when every entry has the same keys, no column is read in vain.
-    first_keys = [name for name in users[0] if name in given and name != "username"] if count else []
+    first_keys = [name for name in first_keys if name in given and name != "username"]
     for name in ["username"] + first_keys + [name for name in _COMMON_KEYS_FIRST[1:] if name not in first_keys]:
         if keys or (name == "username" and count):
-            column = list(map(dict.get, users, itertools.repeat(name)))
+            column = column_of(name)
             if name in _BOOLEAN_KEYS:
                 given[name] = len(column) - column.count(None)
             else:

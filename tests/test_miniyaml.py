@@ -14,7 +14,7 @@ from prospector_scheduler import miniyaml
 from prospector_scheduler.errors import DataError
 from prospector_scheduler.miniyaml import Mapping, Scalar, Sequence, YAMLError
 from tests import support
-from tests.test_yaml_suite import same
+from tests.test_yaml_suite import same, untabled
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "yaml")
 
@@ -185,10 +185,10 @@ class ErrorTest(unittest.TestCase):
         self.assertEqual(data, "v")
 
 
-def outcome(text, nodes, hot):
+def outcome(text, nodes, hot, tables=False):
     """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
     try:
-        return "read %r" % (miniyaml._document(text, nodes, hot),)
+        return "read %r" % (miniyaml._document(text, nodes, hot, tables),)
     except YAMLError as error:
         return "error %d:%d: %s" % (error.line, error.column, error.message)
 
@@ -560,7 +560,19 @@ def random_users_document(generator):
 
 
 class HotStepTest(unittest.TestCase):
-    """The hot steps take the usual pairs and give what the general steps give, errors too."""
+    """The hot steps take the usual pairs and give what the general steps give, errors too;
+    with tables too."""
+
+    def assert_tables_agree(self, text):
+        """``loads(text, tables=True)`` gives the same with hot steps and runs as without,
+        and, its tables made rows again, what ``loads(text)`` gives (or both refuse)."""
+        self.assertEqual(outcome(text, False, True, True), outcome(text, False, False, True))
+        try:
+            data = miniyaml.loads(text)
+        except YAMLError:
+            self.assertRaises(YAMLError, miniyaml.loads, text, tables=True)
+            return
+        self.assertTrue(same(untabled(miniyaml.loads(text, tables=True)), data))
 
     def test_the_usual_pairs_take_the_hot_steps(self):
         for text, expected in HOT_TABLE:
@@ -574,6 +586,7 @@ class HotStepTest(unittest.TestCase):
             with self.subTest(text=text):
                 self.assertEqual(run_entries_taken(text), expected)
                 self.assertEqual(outcome(text, False, True), outcome(text, False, False))
+                self.assert_tables_agree(text)
 
     def test_every_shape_of_the_benchmark_takes_them_throughout(self):
         from tests.bench import bench_yaml
@@ -584,12 +597,17 @@ class HotStepTest(unittest.TestCase):
                 text = shape(users)
                 self.assertEqual(hot_steps_taken(text, False), 4 * len(users))
                 self.assertEqual(miniyaml.loads(text), {"users": users})
+                table = miniyaml.loads(text, tables=True)["users"]
+                self.assertIs(type(table), miniyaml.Table)
+                self.assertEqual(table.rows(), users)
 
     def test_tricky_documents(self):
         for text in AGREEMENT_TABLE + [text for text, _ in HOT_TABLE]:
             for nodes in (False, True):
                 with self.subTest(text=text[:80], nodes=nodes):
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+            with self.subTest(text=text[:80], tables=True):
+                self.assert_tables_agree(text)
 
     def test_random_users_documents(self):
         generator = random.Random(20240601)
@@ -600,6 +618,8 @@ class HotStepTest(unittest.TestCase):
             for nodes in (False, True):
                 with self.subTest(number=number, text=text[:200], nodes=nodes):
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+            with self.subTest(number=number, text=text[:200], tables=True):
+                self.assert_tables_agree(text)
             taken += bool(hot_steps_taken(text, False))
             in_runs += bool(run_entries_taken(text))
         # Most take the hot steps somewhere, and some do not; many take hot runs.
@@ -654,6 +674,7 @@ class HotStepTest(unittest.TestCase):
                 for text in documents:
                     with self.subTest(stretch=stretch, text=text[:200]):
                         self.assertEqual(outcome(text, False, True), outcome(text, False, False))
+                        self.assert_tables_agree(text)
                 # A stretch takes no fewer entries than the whole run would: it ends where
                 # the run does at the latest.
                 for text, expected in RUN_TABLE:
@@ -725,6 +746,93 @@ class HotStepTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def table(keys, *columns):
+    return miniyaml.Table(tuple(keys), [list(column) for column in columns])
+
+
+RUN = "- a: 1\n  b: x\n" * 3  # a hot run takes the first two entries
+
+
+# (document, what loads(text, tables=True) gives)
+TABLES_TABLE = [
+    ("- a: 1\n  b: x\n- a: 2\n  b: y\n", table("ab", [1, 2], ["x", "y"])),
+    ("users:\n  - username: u\n    password: p\n", {"users": table(["username", "password"], ["u"], ["p"])}),
+    ("[{a: 1, b: ~}, {a: 'q', b: 1.5}]", table("ab", [1, "q"], [None, 1.5])),
+    ("- a: true\n- a: \n", table("a", [True, None])),
+    ("- - a: 1\n- - a: 2\n  - a: 3\n", [table("a", [1]), table("a", [2, 3])]),
+    ("x:\n  - a: 1\ny:\n  - a: 1\n  - b: 1\n", {"x": table("a", [1]), "y": [{"a": 1}, {"b": 1}]}),
+    # not a table: other keys, another order, a value that is not a scalar, no key, no mapping
+    ("- a: 1\n  b: 2\n- b: 2\n  a: 1\n", [{"a": 1, "b": 2}, {"b": 2, "a": 1}]),
+    ("- a: 1\n  b: 2\n- a: 1\n", [{"a": 1, "b": 2}, {"a": 1}]),
+    ("- a: 1\n- a: [1]\n", [{"a": 1}, {"a": [1]}]),
+    ("- a: {b: 1}\n", [{"a": {"b": 1}}]),
+    ("- a: [{b: 1}]\n", [{"a": table("b", [1])}]),
+    ("- {}\n- {}\n", [{}, {}]),
+    ("[]", []),
+    ("- a\n- b: 1\n", ["a", {"b": 1}]),
+    ("- b: 1\n- a\n", [{"b": 1}, "a"]),
+    # hot runs: their columns join the entries read otherwise, or are made mappings
+    (RUN + "- a: 4\n  b: y\n", table("ab", [1, 1, 1, 4], ["x", "x", "x", "y"])),
+    (RUN + "- a: 4\n", [{"a": 1, "b": "x"}] * 3 + [{"a": 4}]),
+    (RUN + "- a: 4\n  b: [y]\n", [{"a": 1, "b": "x"}] * 3 + [{"a": 4, "b": ["y"]}]),
+    ("- z: 0\n" + RUN, [{"z": 0}] + [{"a": 1, "b": "x"}] * 3),
+    (RUN + "- a: 1\n  b: |\n    x\n" + RUN, table("ab", [1] * 7, ["x"] * 3 + ["x\n"] + ["x"] * 3)),
+    (RUN + "- b: x\n  a: 1\n" + RUN, [{"a": 1, "b": "x"}] * 3 + [{"b": "x", "a": 1}] + [{"a": 1, "b": "x"}] * 3),
+]
+
+
+class TableTest(unittest.TestCase):
+    """loads(text, tables=True): a sequence of like mappings as the columns of a Table."""
+
+    def test_tables(self):
+        for text, expected in TABLES_TABLE:
+            with self.subTest(text=text):
+                found = miniyaml.loads(text, tables=True)
+                self.assertEqual(repr(found), repr(expected))
+                self.assertEqual(untabled(found), miniyaml.loads(text))
+
+    def test_stretches_of_a_run_join_in_one_table_only_with_the_same_keys(self):
+        original = miniyaml._RUN_STRETCH
+        miniyaml._RUN_STRETCH = 1  # each entry a stretch of its own: the columns of each
+        try:
+            for text in (RUN + "- a: 1\n  c: x\n" * 3 + RUN, RUN + "- b: x\n  a: 1\n" * 3 + RUN, RUN * 3):
+                with self.subTest(text=text):
+                    self.assertEqual(outcome(text, False, True, True), outcome(text, False, False, True))
+                    self.assertEqual(untabled(miniyaml.loads(text, tables=True)), miniyaml.loads(text))
+            self.assertEqual(miniyaml.loads(RUN * 3, tables=True), table("ab", [1] * 9, ["x"] * 9))
+        finally:
+            miniyaml._RUN_STRETCH = original
+
+    def test_rows_are_the_mappings_loads_gives(self):
+        for size in (1, 3, 200, 201):
+            keys = ["k%d" % number for number in range(size)]
+            found = table(keys, *[[number, "v"] for number in range(size)])
+            with self.subTest(size=size):
+                self.assertEqual(found.rows(), [dict(zip(keys, range(size))), dict.fromkeys(keys, "v")])
+
+    def test_a_run_read_for_a_table_makes_no_mapping(self):
+        from tests.bench.bench_yaml import users_yaml
+
+        text = users_yaml(500)
+        made = []
+        original = miniyaml._rows_of
+
+        def counted(keys, columns):
+            rows = original(keys, columns)
+            made.extend(rows)
+            return rows
+
+        miniyaml._rows_of = counted
+        try:
+            users = miniyaml.loads(text, tables=True)["users"]
+            self.assertEqual(made, [])
+            self.assertEqual(len(users.columns[0]), 500)
+            miniyaml.loads(text)
+            self.assertEqual(len(made), 499)  # the hot run's entries, made mappings
+        finally:
+            miniyaml._rows_of = original
 
 
 class LineStartsTest(unittest.TestCase):

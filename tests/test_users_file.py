@@ -718,6 +718,36 @@ class QuickCheckTest(unittest.TestCase):
                     counts[format] += self.assert_agree(text, format) is not None
         self.assertGreater(min(counts.values()), 30, counts)
 
+    def test_yaml_entries_are_checked_as_the_columns_of_a_table(self):
+        from unittest import mock
+
+        from tests.test_yaml_suite import untabled
+
+        text = "users:\n  - username: a\n    password: x\n  - username: b\n    password: y\n"
+        with mock.patch.object(miniyaml, "loads", wraps=miniyaml.loads) as loads:
+            self.assertEqual([entry.username for entry in users_file.quick_check(text, "yaml")], ["a", "b"])
+        loads.assert_called_once_with(text, tables=True)
+        # A table and its rows get the same judgement: the entries, or None (the full check).
+        import random
+
+        rng = random.Random(1130)
+        documents = self.YAML_DOCUMENTS + [
+            yaml_text({"users": [dict(entry, username="u%d" % number) for number in range(rng.randint(1, 4))]}, rng)
+            for entry in ({"password": "pw"}, {"password": "pw", "reset_on_next_run": True},
+                          {"password": "pw", "reset_on_next_run": None}, {"password_hash": "x"},
+                          {"email": "a@b.example", "disabled": False}, {"password": 5}, {"password": ""},
+                          {"password": None}, {"extra": "x"}, {"disabled": "no"}) for _ in range(10)]
+        tables = 0
+        for text in documents:
+            try:
+                data = miniyaml.loads(text, tables=True)
+            except miniyaml.YAMLError:
+                continue
+            with self.subTest(text=text):
+                tables += "Table(" in repr(data)
+                self.assertEqual(users_file._entries(data, None), users_file._entries(untabled(data), None))
+        self.assertGreater(tables, 60)
+
     def test_any_failure_of_the_yaml_loader_leaves_the_judgement_to_the_full_check(self):
         from unittest import mock
 

@@ -73,12 +73,23 @@ def same(actual, expected):
     return actual == expected
 
 
-def outcome(text, nodes, hot):
+def outcome(text, nodes, hot, tables=False):
     """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
     try:
-        return "read %r" % (miniyaml._document(text, nodes, hot),)
+        return "read %r" % (miniyaml._document(text, nodes, hot, tables),)
     except miniyaml.YAMLError as error:
         return "error %s:%s: %s" % (error.line, error.column, error.message)
+
+
+def untabled(data):
+    """``data`` with each ``miniyaml.Table`` made its rows, as ``loads`` without tables gives them."""
+    if type(data) is miniyaml.Table:
+        return data.rows()
+    if type(data) is dict:
+        return dict((key, untabled(value)) for key, value in data.items())
+    if type(data) is list:
+        return [untabled(item) for item in data]
+    return data
 
 
 def run_case(case):
@@ -118,6 +129,21 @@ class YAMLTestSuiteTest(unittest.TestCase):
             for nodes in (False, True):
                 with self.subTest(case=case.name, nodes=nodes):
                     self.assertEqual(outcome(text, nodes, True), outcome(text, nodes, False))
+
+    def test_tables_hold_the_same_data(self):
+        # loads(text, tables=True): the same with hot steps and runs as without, and its
+        # tables, made rows again, are what loads gives without tables.
+        tables = 0
+        for case in cases(self.folder):
+            text = case.source.decode("utf-8")
+            with self.subTest(case=case.name):
+                self.assertEqual(outcome(text, False, True, True), outcome(text, False, False, True))
+                accepted, data = run_case(case)
+                if accepted:
+                    as_tables = miniyaml.loads(text, tables=True)
+                    tables += "Table(" in repr(as_tables)
+                    self.assertTrue(same(untabled(as_tables), data), "read %r" % (as_tables,))
+        self.assertGreaterEqual(tables, 5)  # 6 cases hold a sequence of like mappings
 
     def test_the_suite_is_complete(self):
         all_cases = cases(self.folder)
