@@ -332,14 +332,6 @@ def _flow_run_as_block(block, column):
     return None if " \n" in block else block
 
 
-class _RunColumns(NamedTuple):
-    """Entries a hot run read for ``loads(text, tables=True)`` that all have the same keys,
-    as a ``Table``'s columns; an item of their sequence until it is complete (see ``_table``)."""
-
-    keys: Tuple[str, ...]
-    columns: List[list]
-
-
 def _rows_of(keys, columns):
     """The mappings of ``keys`` (distinct) to the values in ``columns``, one per row."""
     if len(keys) > _MAX_ENTRY_MAKER:
@@ -501,6 +493,14 @@ class Table(NamedTuple):
     def rows(self):
         """The mappings, as ``loads`` gives them without tables."""
         return _rows_of(self.keys, self.columns)
+
+
+class _RunColumns(Table):
+    """Entries a hot run read for ``loads(text, tables=True)`` that all have the same keys,
+    as a ``Table``'s columns; an item of their sequence until it is complete (see ``_table``),
+    told apart from an item that is a table itself."""
+
+    __slots__ = ()
 
 
 def _error(message, index, column):
@@ -1005,7 +1005,7 @@ def _table(items):
     rows = []
     for item in items:
         if type(item) is _RunColumns:
-            rows += _rows_of(item.keys, item.columns)
+            rows += item.rows()
         else:
             rows.append(item)
     return rows
