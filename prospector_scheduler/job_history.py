@@ -129,7 +129,7 @@ class JobHistory(object):
         self.is_alive = is_alive
 
     def _errors(self):
-        return database_errors.translated_errors(self.database.path, self.database.wait, self.database.read_only)
+        return database_errors.translated_errors(self.database.path, self.database.busy_wait, self.database.read_only)
 
     def has_table(self):
         """Whether the database has ``job_runs`` (an older or empty one has not)."""

@@ -32,6 +32,11 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # SQLite keeps its busy timeout in milliseconds in a C int: 2**31 ms is 24.8 days.
 # A day is far more than any run should wait for another.
 MAX_WAIT = 86400.0
+# A run that holds the write lock waits at least this long for readers to finish (another
+# run's snapshot, list-users, a backup's copy) before it can commit. New readers cannot start
+# while it waits, so the wait ends with the longest read already running. Without it, with
+# --wait 0, runs that overlap could each give up for the other's read and none would finish.
+READERS_WAIT = 60.0
 
 
 def utc_now():
@@ -117,6 +122,8 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
         self.connection = connection
         self.path = path
         self.wait = wait
+        # The busy timeout in force: ``wait``, or more inside the write lock (see READERS_WAIT).
+        self.busy_wait = wait
         self.read_only = read_only
         # Whether open_database created the file (see remove_if_empty).
         self.created = False
@@ -132,13 +139,16 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
         self.close()
 
     def _errors(self, data=False):
-        return translated_errors(self.path, self.wait, self.read_only, data)
+        return translated_errors(self.path, self.busy_wait, self.read_only, data)
 
     @contextlib.contextmanager
     def write_transaction(self):
         """Hold the write lock: every change inside is committed together or not at all.
 
         Waits up to ``wait`` seconds for another run's lock, then ``BusyError``.
+        Once it holds the lock, it waits up to ``max(wait, READERS_WAIT)`` for
+        readers to finish wherever a write needs them gone (the commit, a spill
+        of the cache): the run that got the lock finishes.
         """
         try:
             with self._errors():
@@ -147,6 +157,7 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
             self._check_not_removed()  # SQLite says "disk I/O error" for a removed file
             raise
         try:
+            self._set_busy_wait(max(self.wait, READERS_WAIT))
             self._check_not_removed()
             yield self
             with self._errors():
@@ -158,6 +169,14 @@ class UserStore(SchemaVersioning, UsersTable, UserChangesTable, SyncRunsTable):
                 except sqlite3.Error:
                     pass  # SQLite rolls back by itself when the file is gone bad; keep the first error
             raise
+        finally:
+            self._set_busy_wait(self.wait)
+
+    def _set_busy_wait(self, seconds):
+        # Setting SQLite's busy timeout touches no file and cannot fail on an open connection.
+        if seconds != self.busy_wait:
+            self.connection.execute("PRAGMA busy_timeout = %d" % int(seconds * 1000))
+            self.busy_wait = seconds
 
     def _check_not_removed(self):
         """Raise ``BusyError`` when the path no longer names the file this connection has open.

@@ -289,6 +289,28 @@ class OverlapTest(support.TemporaryDirectoryTestCase):
                 db, files, results = self.run_together("0", attempt)
                 self.check(db, files, results)
 
+    def test_a_run_holding_the_lock_finishes_while_another_program_reads(self):
+        # The run that got the write lock must not give up at COMMIT for a reader (list-users,
+        # a backup, the application), even with --wait 0: else overlapping runs could all give up.
+        db = self.path("prospector.db")
+        first = self.write("first.json", users_json([{"username": "alice", "password": "pw-reader-1"}]))
+        second = self.write("second.json", users_json([
+            {"username": "alice", "password": "pw-reader-1"}, {"username": "bob", "password": "pw-reader-2"}]))
+        self.assertEqual(finish(start(sync_command(db, first))).code, 0)
+        reader = sqlite3.connect(db, isolation_level=None)
+        self.addCleanup(reader.close)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM users").fetchone()
+        process = start(sync_command(db, "--wait", "0", second))
+        limit = time.monotonic() + 30
+        while not os.path.exists(db + "-journal") and process.poll() is None and time.monotonic() < limit:
+            time.sleep(0.001)
+        time.sleep(0.2)
+        reader.execute("COMMIT")
+        result = finish(process)
+        self.assertEqual(result.code, 0, result.stderr)
+        self.assertEqual(sorted(rows_of(db)[1]), ["alice", "bob"])
+
 
 class BadFilesTest(support.TemporaryDirectoryTestCase):
     def test_bad_files_change_no_byte(self):
