@@ -449,7 +449,11 @@ class ConcurrentWritesTest(BackupTestCase):
         for name in self.listing():
             os.unlink(os.path.join(self.folder, name))
         fill(self.db, users=WRITER_USERS, journal_mode=journal_mode)
-        initial = dict(sqlite3.connect(self.db).execute("SELECT username, email FROM users").fetchall())
+        connection = sqlite3.connect(self.db)
+        try:
+            initial = dict(connection.execute("SELECT username, email FROM users").fetchall())
+        finally:
+            connection.close()
         stop = self.path("stop")
         writer = subprocess.Popen(
             support.python_command("-c", WRITER_CHILD.replace("USERS", str(WRITER_USERS)), self.db, stop),

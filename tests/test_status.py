@@ -70,7 +70,8 @@ class StatusTest(support.TemporaryDirectoryTestCase):
 
     def test_after_a_success(self):
         self.sync()
-        [run] = store.open_database(self.db).sync_runs()
+        with store.open_database(self.db) as database:
+            [run] = database.sync_runs()
         result = self.cli("status")
         self.assertRegex(result.stdout, (
             r"\AJOB +LAST SUCCESS +AGE +LAST RUN +OUTCOME +EXIT +DURATION +FAILURES IN A ROW\n"
@@ -166,7 +167,8 @@ class StatusTest(support.TemporaryDirectoryTestCase):
         result = self.cli("status", "--format", "prometheus")
         self.assertEqual((result.code, result.stderr), (0, ""))
         found = samples_by_name(result.stdout)
-        [run] = store.open_database(self.db).sync_runs()
+        with store.open_database(self.db) as database:
+            [run] = database.sync_runs()
         self.assertEqual(found[("last_success_timestamp_seconds", "sync-users")], metrics.to_epoch(run.ended_at))
         self.assertEqual(found[("last_success_timestamp_seconds", "backup")], 0)
         self.assertEqual(found[("last_exit_code", "backup")], 74)
