@@ -494,6 +494,12 @@ class Table(NamedTuple):
         """The mappings, as ``loads`` gives them without tables."""
         return _rows_of(self.keys, self.columns)
 
+    def __repr__(self):
+        # A users file's table holds passwords, and its keys may be anything a file says:
+        # a repr that reaches a log or a traceback shows neither.
+        return "<%s rows=%d keys=%d (not shown)>" % (
+            type(self).__name__, len(self.columns[0]) if self.columns else 0, len(self.keys))
+
 
 class _RunColumns(Table):
     """Entries a hot run read for ``loads(text, tables=True)`` that all have the same keys,

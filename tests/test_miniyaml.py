@@ -14,7 +14,7 @@ from prospector_scheduler import miniyaml
 from prospector_scheduler.errors import DataError
 from prospector_scheduler.miniyaml import Mapping, Scalar, Sequence, YAMLError
 from tests import support
-from tests.test_yaml_suite import same, untabled
+from tests.test_yaml_suite import outcome, same, shown, untabled
 
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "yaml")
 
@@ -183,14 +183,6 @@ class ErrorTest(unittest.TestCase):
         for _ in range(99):
             data = data["k"]
         self.assertEqual(data, "v")
-
-
-def outcome(text, nodes, hot, tables=False):
-    """What reading ``text`` gives, as comparable text: the result's repr or the exact error."""
-    try:
-        return "read %r" % (miniyaml._document(text, nodes, hot, tables),)
-    except YAMLError as error:
-        return "error %d:%d: %s" % (error.line, error.column, error.message)
 
 
 def hot_steps_taken(text, nodes):
@@ -790,7 +782,7 @@ class TableTest(unittest.TestCase):
         for text, expected in TABLES_TABLE:
             with self.subTest(text=text):
                 found = miniyaml.loads(text, tables=True)
-                self.assertEqual(repr(found), repr(expected))
+                self.assertEqual(shown(found), shown(expected))
                 self.assertEqual(untabled(found), miniyaml.loads(text))
 
     def test_stretches_of_a_run_join_in_one_table_only_with_the_same_keys(self):
@@ -804,6 +796,14 @@ class TableTest(unittest.TestCase):
             self.assertEqual(miniyaml.loads(RUN * 3, tables=True), table("ab", [1] * 9, ["x"] * 9))
         finally:
             miniyaml._RUN_STRETCH = original
+
+    def test_the_repr_of_a_table_shows_no_key_and_no_value(self):
+        secret = "pw-SECRET-table-repr"
+        found = miniyaml.loads("- %s: %s\n  password: '%s'\n" % (secret, secret, secret) * 3, tables=True)
+        self.assertIsInstance(found, miniyaml.Table)
+        self.assertEqual(repr(found), "<Table rows=3 keys=2 (not shown)>")
+        self.assertEqual(str(found), repr(found))
+        self.assertEqual(repr(miniyaml._RunColumns(("a",), [[]])), "<_RunColumns rows=0 keys=1 (not shown)>")
 
     def test_rows_are_the_mappings_loads_gives(self):
         for size in (1, 3, 200, 201):

@@ -721,7 +721,7 @@ class QuickCheckTest(unittest.TestCase):
     def test_yaml_entries_are_checked_as_the_columns_of_a_table(self):
         from unittest import mock
 
-        from tests.test_yaml_suite import untabled
+        from tests.test_yaml_suite import shown, untabled
 
         text = "users:\n  - username: a\n    password: x\n  - username: b\n    password: y\n"
         with mock.patch.object(miniyaml, "loads", wraps=miniyaml.loads) as loads:
@@ -744,7 +744,7 @@ class QuickCheckTest(unittest.TestCase):
             except miniyaml.YAMLError:
                 continue
             with self.subTest(text=text):
-                tables += "Table(" in repr(data)
+                tables += "Table(" in shown(data)
                 self.assertEqual(users_file._entries(data, None), users_file._entries(untabled(data), None))
         self.assertGreater(tables, 60)
 
